@@ -1,0 +1,108 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Figure 2 — the 1-D model: loss landscape, abrupt learning, critical learning rate
+# (a) L(r): closed form (a → ∞) and the Euler-simulated model at finite confidences; (b, c) gradient
+# descent below and above η_c = 3π⁴/(32T⁵); (d) loss vs learning rate after several epochs, with the
+# cliff just above η_c.
+
+# %% tags=["parameters"]
+landscape = "results/tables/landscape.csv"
+trajectories = "results/tables/gd_fig2_pair_trajectories.csv"
+sweep = "results/tables/gd_fig2_sweep_loss_vs_lr.csv"
+cliff = "results/tables/gd_fig2_sweep_cliff.csv"
+confidences = [0.1, 1.0]
+figures_dir = "results/figures"
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ghostlearn import canonical, style
+from ghostlearn.figures import PANELS
+from ghostlearn.io import read_table
+
+style.apply()
+land = read_table(landscape, ["confidence", "r", "r_over_ropt", "loss"])
+traj = read_table(trajectories, ["run", "lr", "T", "epoch", "r", "loss"])
+loss_lr = read_table(sweep, ["lr", "lr_over_critical", "epoch", "mean_loss", "sem_loss"])
+cliffs = read_table(cliff, ["epoch", "cliff_lr", "cliff_over_critical"])
+for name, table in {"landscape": land, "trajectories": traj, "sweep": loss_lr}.items():
+    values = table.select_dtypes("number").replace(np.inf, 0).to_numpy()
+    assert np.isfinite(values).all(), f"{name}: non-finite values"
+missing = set(confidences) - set(land["confidence"])
+assert not missing, f"landscape lacks confidences {missing}"
+T = float(traj["T"].iloc[0])
+r_opt = canonical.optimal_r(T)
+eta_c = float(loss_lr["lr"].iloc[0] / loss_lr["lr_over_critical"].iloc[0])
+print(f"T = {T:g}, r_opt = {r_opt:.6e}, eta_c = {eta_c:.4e}")
+print(cliffs.to_string(index=False))
+
+
+# %%
+def draw_landscape(ax):
+    closed = land[np.isinf(land["confidence"])]
+    ax.plot(closed["r"], closed["loss"], color="black", label="closed form")
+    for i, a in enumerate(confidences):
+        sim = land[land["confidence"] == a]
+        ax.scatter(sim["r"], sim["loss"], s=10, color=f"C{i}", label=f"a = {a:g}")
+    ropt = float((closed["r"] / closed["r_over_ropt"]).dropna().iloc[0])
+    ax.axvline(ropt, color="orange", linestyle="--")
+    ax.set_xlabel("r")
+    ax.set_ylabel("loss L(r)")
+    ax.legend(frameon=False)
+
+
+def draw_loss_decrease(ax):
+    for i, (lr, run) in enumerate(traj.groupby("lr")):
+        ax.plot(run["epoch"], run["loss"], color=f"C{i}", label=f"η = {lr:.0e} ({lr / eta_c:.2f} η_c)")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.legend(frameon=False)
+
+
+def draw_r_changes(ax):
+    for i, (lr, run) in enumerate(traj.groupby("lr")):
+        ax.plot(run["epoch"], run["r"], color=f"C{i}", label=f"η = {lr:.0e}")
+    ax.axhline(r_opt, color="black", label="r_opt")
+    ax.axhline(r_opt / 4, color="black", linestyle="--", label="r_opt / 4")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("r")
+    ax.legend(frameon=False)
+
+
+def draw_loss_vs_lr(ax):
+    epochs = sorted(loss_lr["epoch"].unique())
+    colors = plt.cm.viridis(np.linspace(0.1, 0.9, len(epochs)))
+    for epoch, color in zip(epochs, colors):
+        rows = loss_lr[loss_lr["epoch"] == epoch].sort_values("lr")
+        ax.errorbar(rows["lr"], rows["mean_loss"], rows["sem_loss"], color=color, label=str(epoch))
+    ax.axvline(eta_c, color="grey", linestyle=":", label="η_c")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("Learning rate")
+    ax.set_ylabel("Loss value")
+    ax.legend(title="Epoch", frameon=False)
+
+
+drawers = [draw_landscape, draw_loss_decrease, draw_r_changes, draw_loss_vs_lr]
+for panel, draw in zip(PANELS["fig2"], drawers):
+    fig, ax = plt.subplots()
+    draw(ax)
+    style.save_figure(fig, f"{figures_dir}/fig2/{panel}")
+
+fig, axes = plt.subplots(2, 2, figsize=(6.8, 5.2))
+for letter, ax, draw in zip("abcd", axes.ravel(), drawers):
+    draw(ax)
+    ax.set_title(letter, loc="left", fontweight="bold")
+fig.tight_layout()
+style.save_figure(fig, f"{figures_dir}/fig2")

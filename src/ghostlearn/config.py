@@ -1,0 +1,164 @@
+"""Configuration: schema validation with readable errors, defaults, and expansion of experiment entries.
+
+The workflow calls :func:`load_config` once at parse time, so a bad key or value stops the run before any
+job starts, with the offending key named (``canonical.gd.fig2_sweep.epochz``).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import yaml
+
+from ghostlearn import canonical
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+#: Figures that read named gradient-descent experiments.
+REQUIRED_GD_EXPERIMENTS = {"fig2": ("fig2_pair", "fig2_sweep")}
+
+
+class ConfigError(ValueError):
+    """An invalid configuration; the message names every offending key."""
+
+
+def _key(path) -> str:
+    parts = []
+    for part in path:
+        parts.append(f"[{part}]" if isinstance(part, int) else f".{part}")
+    return "".join(parts).lstrip(".") or "<top level>"
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    """One line per error, descending into oneOf/anyOf to the most specific reason."""
+    if error.context:
+        error = jsonschema.exceptions.best_match(error.context)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - allowed)
+        if allowed and unknown:
+            return "; ".join(
+                f"{_key([*error.absolute_path, name])}: unknown key (allowed: {', '.join(sorted(allowed))})"
+                for name in unknown
+            )
+    return f"{_key(error.absolute_path)}: {error.message}"
+
+
+def _defaults(instance, schema: dict, root: dict) -> None:
+    """Fill ``default`` values of ``properties`` recursively (not inside oneOf branches)."""
+    if "$ref" in schema:
+        schema = root["$defs"][schema["$ref"].rsplit("/", 1)[-1]]
+    if not isinstance(instance, dict):
+        return
+    for name, sub in schema.get("properties", {}).items():
+        resolved = root["$defs"][sub["$ref"].rsplit("/", 1)[-1]] if "$ref" in sub else sub
+        default = sub.get("default", resolved.get("default"))
+        if name not in instance and default is not None:
+            instance[name] = copy.deepcopy(default)
+        if name in instance:
+            _defaults(instance[name], sub, root)
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        for name, value in instance.items():
+            if name not in schema.get("properties", {}):
+                _defaults(value, extra, root)
+
+
+def _semantic_errors(config: dict) -> list[str]:
+    """Checks a JSON schema cannot express: cross-field bounds and references between entries."""
+    errors = []
+    canon = config["canonical"]
+    for name, exp in canon["gd"].items():
+        key = f"canonical.gd.{name}"
+        for epoch in exp.get("report_epochs", []):
+            if epoch > exp["epochs"]:
+                errors.append(f"{key}.report_epochs: epoch {epoch} is beyond epochs = {exp['epochs']}")
+        errors += _range_errors(key, exp)
+    for figure, names in REQUIRED_GD_EXPERIMENTS.items():
+        if figure in config["figures"]:
+            errors += [
+                f"canonical.gd.{n}: missing, but figure {figure} needs it"
+                for n in names
+                if n not in canon["gd"]
+            ]
+    land = canon["landscape"]
+    if land["r_range"][0] >= land["r_range"][1]:
+        errors.append("canonical.landscape.r_range: low must be below high")
+    missing = sorted(set(land["fig2a_confidences"]) - set(land["confidences"]))
+    if missing:
+        errors.append(f"canonical.landscape.fig2a_confidences: {missing} not in confidences")
+    theory = canon["theory_check"]
+    low, high, _ = theory["lr_over_critical"]
+    if low >= high:
+        errors.append("canonical.theory_check.lr_over_critical: low must be below high")
+    errors += _range_errors("canonical.theory_check", theory)
+    return errors
+
+
+def _range_errors(key: str, entry: dict) -> list[str]:
+    init = entry["init"]
+    if init["distribution"] == "uniform" and init["low"] >= init["high"]:
+        return [f"{key}.init: low must be below high"]
+    return []
+
+
+def check_config(config: dict, schema_path: Path = SCHEMA_PATH) -> dict:
+    """Validate ``config`` against the schema and the cross-field rules; return it with defaults filled.
+
+    Raises :class:`ConfigError` listing every problem, each prefixed by its key.
+    """
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = sorted(
+        (_describe(e) for e in validator.iter_errors(config)), key=lambda text: text.split(":")[0]
+    )
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+    config = copy.deepcopy(config)
+    _defaults(config, schema, schema)
+    problems = _semantic_errors(config)
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+    return config
+
+
+def load_config(path: str | Path) -> dict:
+    """Read a YAML config file and check it (see :func:`check_config`)."""
+    path = Path(path)
+    try:
+        config = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from exc
+    return check_config(config or {})
+
+
+def learning_rates(spec, T: float) -> np.ndarray:
+    """Expand a ``learning_rates`` entry: a list, {logspace: [a, b, n]} or {critical_multiples: [a, b, n]}."""
+    if isinstance(spec, list):
+        return np.asarray(spec, dtype=float)
+    if "logspace" in spec:
+        a, b, n = spec["logspace"]
+        return np.logspace(a, b, n)
+    a, b, n = spec["critical_multiples"]
+    return np.linspace(a, b, n) * canonical.critical_lr(T)
+
+
+def gd_experiments(canon: dict) -> dict[str, dict]:
+    """Every gradient-descent experiment, the theory check expanded into one ``theory_T{T}`` per T."""
+    experiments = dict(canon["gd"])
+    theory = canon["theory_check"]
+    for T in theory["T"]:
+        experiments[f"theory_T{T:g}"] = {
+            "task": {"kind": "delayed_activation_1d", "T": T, "dt": theory["dt"]},
+            "learning_rates": {"critical_multiples": theory["lr_over_critical"]},
+            "init": theory["init"],
+            "starts": theory["starts"],
+            "epochs": theory["epochs"],
+            "record_every": theory["epochs"],
+            "report_epochs": [theory["epochs"]],
+            "convention": "error",
+        }
+    return experiments

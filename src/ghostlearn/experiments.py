@@ -1,0 +1,193 @@
+"""Experiments of the 1-D model as tidy tables: what each workflow step computes, one function a step.
+
+Each function takes config entries and upstream tables and returns pandas DataFrames with one row per
+observation; the workflow scripts only read and write files around them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ghostlearn import canonical, landmarks
+from ghostlearn.config import learning_rates
+
+
+def task_constants(task: pd.DataFrame) -> tuple[float, float]:
+    """(T, dt) of a 1-D delayed-activation task table."""
+    for column in ("T", "dt"):
+        if column not in task or task[column].nunique() != 1:
+            raise ValueError(f"task table needs one constant column {column!r}")
+    return float(task["T"].iloc[0]), float(task["dt"].iloc[0])
+
+
+def vector_field_table(r_values, x_range, points: int) -> pd.DataFrame:
+    """Figure 1: dx/dt = x² + r on an x grid for each r."""
+    x = np.linspace(x_range[0], x_range[1], points)
+    return pd.concat(
+        [pd.DataFrame({"r": float(r), "x": x, "dxdt": canonical.vector_field(x, r)}) for r in r_values],
+        ignore_index=True,
+    )
+
+
+def fixed_point_table(r_values) -> pd.DataFrame:
+    """Figure 1: fixed points of dx/dt = x² + r and their stability (none for r > 0: the ghost)."""
+    rows = [
+        {"r": float(r), "x": x, "stability": kind}
+        for r in r_values
+        for x, kind in canonical.fixed_points(float(r))
+    ]
+    return pd.DataFrame(rows, columns=["r", "x", "stability"])
+
+
+def landscape_table(
+    task: pd.DataFrame, confidences, r_range, r_points: int, threshold: float, clip: float
+) -> pd.DataFrame:
+    """Loss landscape over an r grid: closed form (confidence = inf) and Euler simulation per confidence.
+
+    Columns: confidence, r, r_over_ropt, error E, loss E/T, grad_rel = |dE/dr| / max |dE/dr| (Fig. 8A).
+    """
+    T, dt = task_constants(task)
+    r_opt = canonical.optimal_r(T)
+    r = np.linspace(r_range[0] * r_opt, r_range[1] * r_opt, r_points)
+    simulated = canonical.simulate_error(
+        r, confidences, task["target"].to_numpy(), dt=dt, threshold=threshold, clip=clip
+    )
+    errors = np.vstack([canonical.closed_form_error(r, T)[None, :], simulated])
+    grads = canonical.relative_gradient_magnitude(errors, r)
+    confs = [np.inf, *map(float, confidences)]
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "confidence": conf,
+                    "r": r,
+                    "r_over_ropt": r / r_opt,
+                    "error": err,
+                    "loss": err / T,
+                    "grad_rel": grad,
+                }
+            )
+            for conf, err, grad in zip(confs, errors, grads)
+        ],
+        ignore_index=True,
+    )
+
+
+def run_gd(exp: dict, task: pd.DataFrame, progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run one gradient-descent experiment; return (runs, history).
+
+    runs: one row per (learning rate, start) with r0, the first epoch in the no-learning zone (−1 if
+    never), final r and loss.  history: one row per run and stored epoch (every ``record_every``-th, plus
+    the report epochs and the last) with r and L.
+    """
+    T, _ = task_constants(task)
+    lrs = learning_rates(exp["learning_rates"], T)
+    starts = exp.get("starts", 1)
+    r0 = canonical.initial_r(exp["init"], lrs.size, starts, T)
+    epochs = exp["epochs"]
+    stored = np.union1d(
+        np.arange(0, epochs + 1, exp.get("record_every", 1)),
+        [*exp.get("report_epochs", []), epochs],
+    )
+    result = canonical.gradient_descent(
+        r0, lrs[:, None], T, epochs, stored, exp.get("convention", "error"), progress
+    )
+    lr_index, start = np.divmod(np.arange(r0.size), starts)
+    runs = pd.DataFrame(
+        {
+            "run": np.arange(r0.size),
+            "lr_index": lr_index,
+            "start": start,
+            "lr": lrs[lr_index],
+            "lr_over_critical": lrs[lr_index] / canonical.critical_lr(T, exp.get("convention", "error")),
+            "T": T,
+            "r0": r0.ravel(),
+            "first_zone_epoch": result.first_zone_epoch,
+            "final_r": result.r[:, -1],
+            "final_loss": result.loss[:, -1],
+        }
+    )
+    history = pd.DataFrame(
+        {
+            "run": np.repeat(runs["run"].to_numpy(), stored.size),
+            "epoch": np.tile(result.epochs, r0.size),
+            "r": result.r.ravel(),
+            "loss": result.loss.ravel(),
+        }
+    )
+    return runs, history
+
+
+def loss_vs_lr(runs: pd.DataFrame, history: pd.DataFrame, epochs) -> pd.DataFrame:
+    """Mean ± SEM (std/√n, population std as the authors) of L over the starts of each learning rate.
+
+    One row per (learning rate, epoch); also the fraction of starts that are in the no-learning zone by
+    that epoch.
+    """
+    epochs = list(epochs)
+    missing = sorted(set(epochs) - set(history["epoch"].unique()))
+    if missing:
+        raise ValueError(f"epochs {missing} are not stored in the history")
+    table = history[history["epoch"].isin(epochs)].merge(runs, on="run")
+    table["in_zone"] = (table["first_zone_epoch"] >= 0) & (table["first_zone_epoch"] <= table["epoch"])
+    grouped = table.groupby(["lr_index", "lr", "lr_over_critical", "epoch"], as_index=False)
+    summary = grouped.agg(
+        mean_loss=("loss", "mean"),
+        std_loss=("loss", lambda s: s.std(ddof=0)),
+        n=("loss", "size"),
+        fraction_in_zone=("in_zone", "mean"),
+    )
+    summary["sem_loss"] = summary["std_loss"] / np.sqrt(summary["n"])
+    return summary.drop(columns="std_loss")
+
+
+def cliff_table(summary: pd.DataFrame, level: float = 0.5) -> pd.DataFrame:
+    """Per epoch: the valley floor and the learning-rate cliff (see :func:`landmarks.cliff_lr`)."""
+    rows = []
+    for epoch, group in summary.groupby("epoch"):
+        floor = group.loc[group["mean_loss"].idxmin()]
+        cliff = landmarks.cliff_lr(group["lr"], group["mean_loss"], level)
+        ratio = group["lr_over_critical"].iloc[0] / group["lr"].iloc[0]
+        rows.append(
+            {
+                "epoch": int(epoch),
+                "floor_lr": float(floor["lr"]),
+                "floor_mean_loss": float(floor["mean_loss"]),
+                "cliff_level": level,
+                "cliff_lr": cliff,
+                "cliff_over_critical": cliff * ratio,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def critical_lr_table(runs: list[pd.DataFrame]) -> pd.DataFrame:
+    """Theory check: per T, the smallest learning rate whose runs ever entered the no-learning zone,
+    against η_c = 3π⁴/(32T⁵) (and the normalised-loss form 3π⁴/(32T⁴))."""
+    rows = []
+    for table in runs:
+        T = float(table["T"].iloc[0])
+        failing = landmarks.smallest_failing_lr(table["lr"], table["first_zone_epoch"] >= 0)
+        eta_c = float(canonical.critical_lr(T, "error"))
+        rows.append(
+            {
+                "T": T,
+                "critical_lr": eta_c,
+                "critical_lr_normalised": float(canonical.critical_lr(T, "loss")),
+                "smallest_failing_lr": failing,
+                "failing_over_critical": failing / eta_c,
+                "largest_safe_lr": float(table.loc[table["lr"] < failing, "lr"].max()),
+                "runs_per_lr": int(table.groupby("lr").size().iloc[0]),
+            }
+        )
+    return pd.DataFrame(rows).sort_values("T", ignore_index=True)
+
+
+def power_law_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Log-log fits of the measured and the closed-form critical rate against T (expected slope −5)."""
+    rows = []
+    for column in ("smallest_failing_lr", "critical_lr"):
+        slope, intercept = landmarks.loglog_slope(table["T"], table[column])
+        rows.append({"quantity": column, "slope": slope, "intercept": intercept, "expected_slope": -5.0})
+    return pd.DataFrame(rows)

@@ -1,0 +1,44 @@
+"""Landmarks read off training results: learning-rate cliffs, failure thresholds, power laws."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def smallest_failing_lr(lrs: np.ndarray, failed: np.ndarray) -> float:
+    """Smallest learning rate at which at least one run failed (NaN if none did).
+
+    ``lrs`` and ``failed`` are per run (flat, same length); several runs may share a learning rate.
+    """
+    lrs = np.asarray(lrs, dtype=float)
+    failed = np.asarray(failed, dtype=bool)
+    if lrs.shape != failed.shape:
+        raise ValueError("lrs and failed must have the same shape")
+    return float(lrs[failed].min()) if failed.any() else float("nan")
+
+
+def cliff_lr(lrs: np.ndarray, mean_loss: np.ndarray, level: float = 0.5) -> float:
+    """The learning-rate cliff of a loss-vs-learning-rate valley (Figure 2d, 6A).
+
+    Rule: right of the valley floor (the learning rate of the lowest mean loss), the first learning rate
+    whose mean loss reaches ``level``.  Small learning rates also have a high loss (they have not arrived
+    yet), which is why the search starts at the floor.  NaN when the loss never climbs back to ``level``.
+    """
+    lrs = np.asarray(lrs, dtype=float)
+    mean_loss = np.asarray(mean_loss, dtype=float)
+    order = np.argsort(lrs)
+    lrs, mean_loss = lrs[order], mean_loss[order]
+    floor = int(np.nanargmin(mean_loss))
+    above = np.nonzero(mean_loss[floor:] >= level)[0]
+    return float(lrs[floor + above[0]]) if above.size else float("nan")
+
+
+def loglog_slope(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Least-squares fit log10 y = slope·log10 x + intercept; returns (slope, intercept)."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    keep = np.isfinite(x) & np.isfinite(y) & (x > 0) & (y > 0)
+    if keep.sum() < 2:
+        raise ValueError("a log-log fit needs at least two positive, finite points")
+    slope, intercept = np.polyfit(np.log10(x[keep]), np.log10(y[keep]), 1)
+    return float(slope), float(intercept)

@@ -1,0 +1,58 @@
+# Aggregation: runs -> tidy figure tables under results/tables/ (one row per observation).
+
+
+rule vector_field:
+    output:
+        field="results/tables/fig1_vector_field.csv",
+        fixed_points="results/tables/fig1_fixed_points.csv",
+    params:
+        spec=CANON["vector_field"],
+    log:
+        "results/logs/aggregate/vector_field.log",
+    script:
+        "../scripts/vector_field.py"
+
+
+rule gd_summary:
+    input:
+        runs=gd_runs("{experiment}"),
+        history=gd_history("{experiment}"),
+    output:
+        summary="results/tables/gd_{experiment}_loss_vs_lr.csv",
+        cliff="results/tables/gd_{experiment}_cliff.csv",
+    params:
+        report_epochs=lambda wc: GD[wc.experiment].get(
+            "report_epochs", [GD[wc.experiment]["epochs"]]
+        ),
+    log:
+        "results/logs/aggregate/gd_{experiment}.log",
+    benchmark:
+        "results/benchmarks/aggregate/gd_{experiment}.tsv"
+    script:
+        "../scripts/gd_summary.py"
+
+
+rule gd_trajectories:
+    input:
+        runs=gd_runs("{experiment}"),
+        history=gd_history("{experiment}"),
+    output:
+        "results/tables/gd_{experiment}_trajectories.csv",
+    log:
+        "results/logs/aggregate/gd_{experiment}_trajectories.log",
+    script:
+        "../scripts/gd_trajectories.py"
+
+
+rule critical_lr:
+    input:
+        runs=[gd_runs(name) for name in THEORY],
+    output:
+        table="results/tables/theory_critical_lr.csv",
+        fit="results/tables/theory_power_law.csv",
+    log:
+        "results/logs/aggregate/theory_critical_lr.log",
+    benchmark:
+        "results/benchmarks/aggregate/theory_critical_lr.tsv"
+    script:
+        "../scripts/critical_lr.py"

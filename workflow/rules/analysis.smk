@@ -1,0 +1,19 @@
+# Analysis of the 1-D model: the loss landscape over an r grid, closed form and Euler simulation.
+
+
+rule landscape:
+    input:
+        task=task_file(CANON["landscape"]["task"]),
+    output:
+        "results/tables/landscape.csv",
+    params:
+        landscape=CANON["landscape"],
+        threshold=CANON["threshold"],
+        clip=CANON["clip"],
+    log:
+        "results/logs/analysis/landscape.log",
+    benchmark:
+        "results/benchmarks/analysis/landscape.tsv"
+    threads: 1
+    script:
+        "../scripts/landscape.py"

@@ -1,0 +1,84 @@
+# Config validation, target lists and path helpers shared by every rule file.
+import shlex
+import sys
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from ghostlearn.config import ConfigError, check_config, gd_experiments
+from ghostlearn.figures import panel_files
+from ghostlearn.tasks import task_name
+
+SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
+
+# Stop before any job with every bad key named; then fill the schema's defaults.
+try:
+    _checked = check_config(config, SCHEMA)
+except ConfigError as error:
+    raise WorkflowError(str(error)) from None
+config.clear()
+config.update(_checked)
+validate(config, str(SCHEMA), set_default=False)
+
+CANON = config["canonical"]
+GD = gd_experiments(CANON)
+THEORY = [name for name in GD if name.startswith("theory_T")]
+PYTHON = shlex.quote(sys.executable)
+
+
+wildcard_constraints:
+    experiment="[A-Za-z][A-Za-z0-9_.]*",
+    task="[A-Za-z0-9_.]+",
+
+
+def task_file(spec):
+    """The task table a config task entry is generated into."""
+    return f"results/tasks/{task_name(spec)}.parquet"
+
+
+TASKS = {
+    task_name(spec): spec
+    for spec in [CANON["landscape"]["task"], *(exp["task"] for exp in GD.values())]
+}
+
+
+def gd_runs(experiment):
+    return f"results/runs/canonical/{experiment}/runs.parquet"
+
+
+def gd_history(experiment):
+    return f"results/runs/canonical/{experiment}/history.parquet"
+
+
+def gd_size(wildcards):
+    """(runs, stored epochs, epochs) of a gradient-descent job, for its resource requests."""
+    exp = GD[wildcards.experiment]
+    lrs = exp["learning_rates"]
+    n_lrs = len(lrs) if isinstance(lrs, list) else next(iter(lrs.values()))[2]
+    runs = n_lrs * exp["starts"]
+    stored = exp["epochs"] // exp["record_every"] + len(exp.get("report_epochs", [])) + 2
+    return runs, stored, exp["epochs"]
+
+
+def gd_mem_mb(wildcards):
+    runs, stored, _ = gd_size(wildcards)
+    return 512 + runs * stored * 64 // 1_000_000
+
+
+def gd_runtime(wildcards):
+    runs, _, epochs = gd_size(wildcards)
+    return 5 + runs * epochs // 50_000_000
+
+
+def notebook_args(wildcards, input):
+    """papermill -p arguments: every named input but the notebook itself, plus the output root."""
+    args = [f"-p {name} {shlex.quote(str(path))}" for name, path in input.items() if name != "notebook"]
+    return " ".join([*args, "-p figures_dir results/figures"])
+
+
+def all_targets():
+    """Every enabled figure, plus the summary table of every gradient-descent experiment."""
+    targets = [f for figure in config["figures"] for f in panel_files(figure)]
+    targets += [f"results/tables/gd_{name}_loss_vs_lr.csv" for name in CANON["gd"]]
+    return targets

@@ -1,0 +1,73 @@
+# Figures: one papermill-executed notebook per figure; the executed notebook is the rule's log.
+NOTEBOOK = (
+    "{PYTHON} -m jupytext --to ipynb --output - {input.notebook} 2> {log.stderr} | "
+    "{PYTHON} -m papermill - {log.notebook} -k python3 --log-output {params.args} "
+    ">> {log.stderr} 2>&1"
+)
+
+
+rule fig1:
+    input:
+        notebook="notebooks/fig1.py",
+        field="results/tables/fig1_vector_field.csv",
+        fixed_points="results/tables/fig1_fixed_points.csv",
+    output:
+        panel_files("fig1"),
+    params:
+        args=notebook_args,
+    log:
+        notebook="results/notebooks/fig1.ipynb",
+        stderr="results/logs/figures/fig1.log",
+    shell:
+        NOTEBOOK
+
+
+rule fig2:
+    input:
+        notebook="notebooks/fig2.py",
+        landscape="results/tables/landscape.csv",
+        trajectories="results/tables/gd_fig2_pair_trajectories.csv",
+        sweep="results/tables/gd_fig2_sweep_loss_vs_lr.csv",
+        cliff="results/tables/gd_fig2_sweep_cliff.csv",
+    output:
+        panel_files("fig2"),
+    params:
+        args=lambda wc, input: notebook_args(wc, input)
+        + " -y "
+        + shlex.quote(f"confidences: {CANON['landscape']['fig2a_confidences']}"),
+    log:
+        notebook="results/notebooks/fig2.ipynb",
+        stderr="results/logs/figures/fig2.log",
+    shell:
+        NOTEBOOK
+
+
+rule fig8a:
+    input:
+        notebook="notebooks/fig8a.py",
+        landscape="results/tables/landscape.csv",
+    output:
+        panel_files("fig8a"),
+    params:
+        args=notebook_args,
+    log:
+        notebook="results/notebooks/fig8a.ipynb",
+        stderr="results/logs/figures/fig8a.log",
+    shell:
+        NOTEBOOK
+
+
+rule theory:
+    input:
+        notebook="notebooks/theory.py",
+        table="results/tables/theory_critical_lr.csv",
+        fit="results/tables/theory_power_law.csv",
+    output:
+        panel_files("theory"),
+    params:
+        args=notebook_args,
+    log:
+        notebook="results/notebooks/theory.ipynb",
+        stderr="results/logs/figures/theory.log",
+    shell:
+        NOTEBOOK

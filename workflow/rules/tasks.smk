@@ -1,0 +1,12 @@
+# Task generation: every task a config entry names becomes one tidy table under results/tasks/.
+
+
+rule make_task:
+    output:
+        "results/tasks/{task}.parquet",
+    params:
+        spec=lambda wc: TASKS[wc.task],
+    log:
+        "results/logs/tasks/{task}.log",
+    script:
+        "../scripts/make_task.py"

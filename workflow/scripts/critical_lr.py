@@ -1,0 +1,15 @@
+"""Adapter: theory check, smallest failing learning rate per T against eta_c, and the power-law fit."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")
+
+from ghostlearn.experiments import critical_lr_table, power_law_table
+from ghostlearn.io import read_table, write_table
+
+runs = [read_table(path, ["T", "lr", "first_zone_epoch"]) for path in snakemake.input.runs]
+table = critical_lr_table(runs)
+write_table(table, snakemake.output.table)
+fit = power_law_table(table)
+write_table(fit, snakemake.output.fit)
+print(fit.to_string(), file=sys.stderr)

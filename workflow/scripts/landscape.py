@@ -1,0 +1,20 @@
+"""Adapter: loss landscape of the 1-D model over an r grid (closed form and simulation)."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")
+
+from ghostlearn.experiments import landscape_table
+from ghostlearn.io import read_table, write_table
+
+spec = snakemake.params.landscape
+task = read_table(snakemake.input.task, ["target", "T", "dt"])
+table = landscape_table(
+    task,
+    spec["confidences"],
+    spec["r_range"],
+    spec["r_points"],
+    snakemake.params.threshold,
+    snakemake.params.clip,
+)
+write_table(table, snakemake.output[0])
