@@ -50,12 +50,12 @@ def draw(ax, r):
     ax.set_title(f"r = {r:g}")
 
 
-for panel, r in zip(PANELS["fig1"], r_values):
+for panel, r in zip(PANELS["fig1"], r_values, strict=True):
     fig, ax = plt.subplots()
     draw(ax, r)
     style.save_figure(fig, f"{figures_dir}/fig1/{panel}")
 
 fig, axes = plt.subplots(1, len(r_values), figsize=(6.8, 2.6))
-for ax, r in zip(np.atleast_1d(axes), r_values):
+for ax, r in zip(np.atleast_1d(axes), r_values, strict=True):
     draw(ax, r)
 style.save_figure(fig, f"{figures_dir}/fig1")

@@ -34,7 +34,7 @@ style.apply()
 land = read_table(landscape, ["confidence", "r", "r_over_ropt", "loss"])
 traj = read_table(trajectories, ["run", "lr", "T", "epoch", "r", "loss"])
 loss_lr = read_table(sweep, ["lr", "lr_over_critical", "epoch", "mean_loss", "sem_loss"])
-cliffs = read_table(cliff, ["epoch", "cliff_lr", "cliff_over_critical"])
+cliffs = read_table(cliff, ["epoch", "cliff_lr", "cliff_over_critical", "all_fail_lr"])
 for name, table in {"landscape": land, "trajectories": traj, "sweep": loss_lr}.items():
     values = table.select_dtypes("number").replace(np.inf, 0).to_numpy()
     assert np.isfinite(values).all(), f"{name}: non-finite values"
@@ -50,13 +50,13 @@ print(cliffs.to_string(index=False))
 # %%
 def draw_landscape(ax):
     closed = land[np.isinf(land["confidence"])]
-    ax.plot(closed["r"], closed["loss"], color="black", label="closed form")
+    ax.plot(closed["r_over_ropt"], closed["loss"], color="black", label="closed form")
     for i, a in enumerate(confidences):
         sim = land[land["confidence"] == a]
-        ax.scatter(sim["r"], sim["loss"], s=10, color=f"C{i}", label=f"a = {a:g}")
-    ropt = float((closed["r"] / closed["r_over_ropt"]).dropna().iloc[0])
-    ax.axvline(ropt, color="orange", linestyle="--")
-    ax.set_xlabel("r")
+        ax.scatter(sim["r_over_ropt"], sim["loss"], s=10, color=f"C{i}", label=f"a = {a:g}")
+    ax.axvspan(closed["r_over_ropt"].min(), 0.25, color="grey", alpha=0.15, lw=0, label="no-learning zone")
+    ax.axvline(1.0, color="orange", linestyle="--")
+    ax.set_xlabel("r / r_opt")
     ax.set_ylabel("loss L(r)")
     ax.legend(frameon=False)
 
@@ -83,10 +83,18 @@ def draw_r_changes(ax):
 def draw_loss_vs_lr(ax):
     epochs = sorted(loss_lr["epoch"].unique())
     colors = plt.cm.viridis(np.linspace(0.1, 0.9, len(epochs)))
-    for epoch, color in zip(epochs, colors):
+    for epoch, color in zip(epochs, colors, strict=True):
         rows = loss_lr[loss_lr["epoch"] == epoch].sort_values("lr")
         ax.errorbar(rows["lr"], rows["mean_loss"], rows["sem_loss"], color=color, label=str(epoch))
     ax.axvline(eta_c, color="grey", linestyle=":", label="η_c")
+    all_fail = cliffs["all_fail_lr"].min()
+    if np.isfinite(all_fail):
+        ax.annotate(
+            f"{all_fail / eta_c:.2f} η_c",
+            (all_fail, 1.0),
+            (all_fail * 1.5, 0.3),
+            arrowprops={"arrowstyle": "->"},
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("Learning rate")
@@ -95,13 +103,13 @@ def draw_loss_vs_lr(ax):
 
 
 drawers = [draw_landscape, draw_loss_decrease, draw_r_changes, draw_loss_vs_lr]
-for panel, draw in zip(PANELS["fig2"], drawers):
+for panel, draw in zip(PANELS["fig2"], drawers, strict=True):
     fig, ax = plt.subplots()
     draw(ax)
     style.save_figure(fig, f"{figures_dir}/fig2/{panel}")
 
 fig, axes = plt.subplots(2, 2, figsize=(6.8, 5.2))
-for letter, ax, draw in zip("abcd", axes.ravel(), drawers):
+for letter, ax, draw in zip("abcd", axes.ravel(), drawers, strict=True):
     draw(ax)
     ax.set_title(letter, loc="left", fontweight="bold")
 fig.tight_layout()

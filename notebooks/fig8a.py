@@ -39,13 +39,14 @@ print(zone.groupby("confidence")["grad_rel"].mean().to_string())
 # %%
 def draw(ax):
     closed = land[np.isinf(land["confidence"])]
-    ax.plot(closed["r"], closed["grad_rel"], color="black", label="closed form")
+    ax.plot(closed["r_over_ropt"], closed["grad_rel"], color="black", label="closed form")
     colors = plt.cm.Reds(np.linspace(0.1, 0.9, len(finite)))
-    for a, color in zip(finite, colors):
+    for a, color in zip(finite, colors, strict=True):
         rows = land[land["confidence"] == a]
-        ax.plot(rows["r"], rows["grad_rel"], color=color, label=f"{a:g}")
+        ax.plot(rows["r_over_ropt"], rows["grad_rel"], color=color, label=f"{a:g}")
     ax.set_yscale("log")
-    ax.set_xlabel("r")
+    ax.axvspan(land["r_over_ropt"].min(), 0.25, color="grey", alpha=0.15, lw=0)
+    ax.set_xlabel("r / r_opt  (shaded: no-learning zone)")
     ax.set_ylabel("|dE/dr| / max")
     ax.legend(title="a", frameon=False)
 

@@ -45,6 +45,8 @@ def draw(ax):
     ax.scatter(T, rates["smallest_failing_lr"], color="C3", zorder=3, label=f"measured (slope {slope:.3f})")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_xticks(T, [f"{t:g}" for t in T])
+    ax.minorticks_off()
     ax.set_xlabel("task timescale T")
     ax.set_ylabel("critical learning rate")
     ax.legend(frameon=False)

@@ -138,11 +138,16 @@ def simulate_error(
 
 
 def relative_gradient_magnitude(values: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """|dE/dr| by central differences on the r grid, divided by its maximum (Figure 8A).
+    """|dE/dr| by central differences on a uniform r grid, divided by its maximum (Figure 8A).
 
-    ``values`` may hold several curves along its last axis; each is normalised on its own.
+    ``values`` may hold several curves along its last axis; each is normalised on its own.  A scalar
+    spacing is used (as the authors do), so a flat stretch has an exactly zero gradient.
     """
-    grad = np.abs(np.gradient(np.asarray(values, dtype=float), np.asarray(r, dtype=float), axis=-1))
+    r = np.asarray(r, dtype=float)
+    spacing = r[1] - r[0]
+    if not np.allclose(np.diff(r), spacing, rtol=1e-6, atol=0):
+        raise ValueError("relative_gradient_magnitude needs a uniform r grid")
+    grad = np.abs(np.gradient(np.asarray(values, dtype=float), spacing, axis=-1))
     peak = grad.max(axis=-1, keepdims=True)
     return np.divide(grad, peak, out=np.zeros_like(grad), where=peak > 0)
 
@@ -163,9 +168,7 @@ def initial_r(init: dict, n_lrs: int, starts: int, T: float) -> np.ndarray:
     if kind == "normal":
         mean, sd = init["mean"] * r_opt, init["sd"] * r_opt
         if init.get("seed", "lr_index") == "lr_index":
-            return np.stack(
-                [np.random.RandomState(i).normal(0.0, sd, starts) + mean for i in range(n_lrs)]
-            )
+            return np.stack([np.random.RandomState(i).normal(0.0, sd, starts) + mean for i in range(n_lrs)])
         return np.random.RandomState(init["seed"]).normal(mean, sd, (n_lrs, starts))
     if kind == "uniform":
         rng = np.random.RandomState(init.get("seed", 0))
@@ -214,7 +217,7 @@ def gradient_descent(
         raise ValueError(f"record epochs must lie in [0, {epochs}]")
     scale = 1.0 if convention == "error" else 1.0 / T
     r_hist = np.empty((r.size, record_epochs.size))
-    slot = dict(zip(record_epochs.tolist(), range(record_epochs.size)))
+    slot = dict(zip(record_epochs.tolist(), range(record_epochs.size), strict=True))
     first_zone = np.where(in_no_learning_zone(r, T), 0, -1)
     if 0 in slot:
         r_hist[:, slot[0]] = r

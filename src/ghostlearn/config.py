@@ -32,19 +32,36 @@ def _key(path) -> str:
     return "".join(parts).lstrip(".") or "<top level>"
 
 
-def _describe(error: jsonschema.ValidationError) -> str:
-    """One line per error, descending into oneOf/anyOf to the most specific reason."""
+def _closest_branch(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
+    """For a failed oneOf/anyOf: the errors of the branch the instance was most likely meant for.
+
+    A branch whose type or discriminating constant does not even match is skipped; among the others, the
+    one with the fewest errors wins.
+    """
+    branches: dict = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+
+    def mismatched(errors):
+        return any(e.validator in ("type", "const") and len(e.relative_path) <= 1 for e in errors)
+
+    plausible = [errs for errs in branches.values() if not mismatched(errs)] or list(branches.values())
+    return min(plausible, key=len)
+
+
+def _describe(error: jsonschema.ValidationError) -> list[str]:
+    """Readable lines for one error, descending into oneOf/anyOf to the most specific reasons."""
     if error.context:
-        error = jsonschema.exceptions.best_match(error.context)
+        return [line for sub in _closest_branch(error) for line in _describe(sub)]
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {}))
         unknown = sorted(set(error.instance) - allowed)
         if allowed and unknown:
-            return "; ".join(
+            return [
                 f"{_key([*error.absolute_path, name])}: unknown key (allowed: {', '.join(sorted(allowed))})"
                 for name in unknown
-            )
-    return f"{_key(error.absolute_path)}: {error.message}"
+            ]
+    return [f"{_key(error.absolute_path)}: {error.message}"]
 
 
 def _defaults(instance, schema: dict, root: dict) -> None:
@@ -112,9 +129,7 @@ def check_config(config: dict, schema_path: Path = SCHEMA_PATH) -> dict:
     """
     schema = yaml.safe_load(Path(schema_path).read_text())
     validator = jsonschema.Draft202012Validator(schema)
-    problems = sorted(
-        (_describe(e) for e in validator.iter_errors(config)), key=lambda text: text.split(":")[0]
-    )
+    problems = sorted({line for e in validator.iter_errors(config) for line in _describe(e)})
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     config = copy.deepcopy(config)

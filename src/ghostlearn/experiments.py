@@ -68,7 +68,7 @@ def landscape_table(
                     "grad_rel": grad,
                 }
             )
-            for conf, err, grad in zip(confs, errors, grads)
+            for conf, err, grad in zip(confs, errors, grads, strict=True)
         ],
         ignore_index=True,
     )
@@ -143,11 +143,19 @@ def loss_vs_lr(runs: pd.DataFrame, history: pd.DataFrame, epochs) -> pd.DataFram
 
 
 def cliff_table(summary: pd.DataFrame, level: float = 0.5) -> pd.DataFrame:
-    """Per epoch: the valley floor and the learning-rate cliff (see :func:`landmarks.cliff_lr`)."""
+    """Per epoch: the valley floor and the learning-rate cliff.
+
+    ``cliff_lr``: the first learning rate right of the floor whose mean loss reaches ``level`` (see
+    :func:`landmarks.cliff_lr`); ``all_fail_lr``: the first one there at which every start has fallen
+    into the no-learning zone (L = 1 for all starts).
+    """
     rows = []
     for epoch, group in summary.groupby("epoch"):
         floor = group.loc[group["mean_loss"].idxmin()]
         cliff = landmarks.cliff_lr(group["lr"], group["mean_loss"], level)
+        all_fail = landmarks.cliff_lr(
+            group["lr"], group["mean_loss"], 1.0, indicator=group["fraction_in_zone"]
+        )
         ratio = group["lr_over_critical"].iloc[0] / group["lr"].iloc[0]
         rows.append(
             {
@@ -157,6 +165,8 @@ def cliff_table(summary: pd.DataFrame, level: float = 0.5) -> pd.DataFrame:
                 "cliff_level": level,
                 "cliff_lr": cliff,
                 "cliff_over_critical": cliff * ratio,
+                "all_fail_lr": all_fail,
+                "all_fail_over_critical": all_fail * ratio,
             }
         )
     return pd.DataFrame(rows)

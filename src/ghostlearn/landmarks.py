@@ -17,19 +17,21 @@ def smallest_failing_lr(lrs: np.ndarray, failed: np.ndarray) -> float:
     return float(lrs[failed].min()) if failed.any() else float("nan")
 
 
-def cliff_lr(lrs: np.ndarray, mean_loss: np.ndarray, level: float = 0.5) -> float:
+def cliff_lr(lrs: np.ndarray, mean_loss: np.ndarray, level: float = 0.5, indicator=None) -> float:
     """The learning-rate cliff of a loss-vs-learning-rate valley (Figure 2d, 6A).
 
     Rule: right of the valley floor (the learning rate of the lowest mean loss), the first learning rate
-    whose mean loss reaches ``level``.  Small learning rates also have a high loss (they have not arrived
-    yet), which is why the search starts at the floor.  NaN when the loss never climbs back to ``level``.
+    whose ``indicator`` (default: the mean loss itself) reaches ``level``.  Small learning rates also
+    have a high loss (they have not arrived yet), which is why the search starts at the floor.  NaN when
+    the indicator never reaches ``level`` there.
     """
     lrs = np.asarray(lrs, dtype=float)
     mean_loss = np.asarray(mean_loss, dtype=float)
+    indicator = mean_loss if indicator is None else np.asarray(indicator, dtype=float)
     order = np.argsort(lrs)
-    lrs, mean_loss = lrs[order], mean_loss[order]
+    lrs, mean_loss, indicator = lrs[order], mean_loss[order], indicator[order]
     floor = int(np.nanargmin(mean_loss))
-    above = np.nonzero(mean_loss[floor:] >= level)[0]
+    above = np.nonzero(indicator[floor:] >= level)[0]
     return float(lrs[floor + above[0]]) if above.size else float("nan")
 
 

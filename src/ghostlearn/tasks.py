@@ -26,17 +26,13 @@ def delayed_activation_1d(T: float, dt: float) -> pd.DataFrame:
     """Targets of Euler steps k = 1 … round(2T/Δt) at time kΔt: 1 iff k > T/Δt (the authors' test)."""
     steps = np.arange(1, round(2 * T / dt) + 1)
     target = ((steps - T / dt) > 0).astype(float)
-    return pd.DataFrame(
-        {"trial": 0, "step": steps, "time": steps * dt, "input": 0.0, "target": target}
-    )
+    return pd.DataFrame({"trial": 0, "step": steps, "time": steps * dt, "input": 0.0, "target": target})
 
 
 def delayed_activation(T: int) -> pd.DataFrame:
     """2T output steps with no input; target 0 on steps 1…T and 1 on steps T+1…2T."""
     steps = np.arange(1, 2 * T + 1)
-    return pd.DataFrame(
-        {"trial": 0, "step": steps, "input": 0.0, "target": (steps > T).astype(float)}
-    )
+    return pd.DataFrame({"trial": 0, "step": steps, "input": 0.0, "target": (steps > T).astype(float)})
 
 
 def _trials(segments: list[tuple[int, int]], patterns, trials_per_class: int) -> pd.DataFrame:
@@ -49,14 +45,12 @@ def _trials(segments: list[tuple[int, int]], patterns, trials_per_class: int) ->
         inputs, targets = patterns[cls]
         u = np.zeros(total)
         y = np.zeros(total)
-        for (start, length), value in zip(segments, inputs):
+        for (start, length), value in zip(segments, inputs, strict=True):
             u[start : start + length] = value
-        for (start, length), value in zip(segments, targets):
+        for (start, length), value in zip(segments, targets, strict=True):
             y[start : start + length] = value
         rows.append(
-            pd.DataFrame(
-                {"trial": trial, "cls": cls, "step": np.arange(total), "input": u, "target": y}
-            )
+            pd.DataFrame({"trial": trial, "cls": cls, "step": np.arange(total), "input": u, "target": y})
         )
     return pd.concat(rows, ignore_index=True)
 
@@ -71,7 +65,7 @@ def dcdt(n_in: int, n_delay: int, n_response: int, trials_per_class: int) -> pd.
 def dmts(n_in: int, n_delay: int, n_response: int, trials_per_class: int) -> pd.DataFrame:
     """Delayed match-to-sample: [cue 1 | delay | cue 2 | response]; match → 1, non-match → 0."""
     starts = np.cumsum([0, n_in, n_delay, n_in])
-    segments = list(zip(starts.tolist(), [n_in, n_delay, n_in, n_response]))
+    segments = list(zip(starts.tolist(), [n_in, n_delay, n_in, n_response], strict=True))
     patterns = [((s1, 0.0, s2, 0.0), (0.0, 0.0, 0.0, goal)) for s1, s2, goal in DMTS_CLASSES]
     return _trials(segments, patterns, trials_per_class)
 

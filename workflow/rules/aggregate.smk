@@ -5,10 +5,12 @@ rule vector_field:
     output:
         field="results/tables/fig1_vector_field.csv",
         fixed_points="results/tables/fig1_fixed_points.csv",
-    params:
-        spec=CANON["vector_field"],
     log:
         "results/logs/aggregate/vector_field.log",
+    conda:
+        ENV
+    params:
+        spec=CANON["vector_field"],
     script:
         "../scripts/vector_field.py"
 
@@ -20,14 +22,16 @@ rule gd_summary:
     output:
         summary="results/tables/gd_{experiment}_loss_vs_lr.csv",
         cliff="results/tables/gd_{experiment}_cliff.csv",
-    params:
-        report_epochs=lambda wc: GD[wc.experiment].get(
-            "report_epochs", [GD[wc.experiment]["epochs"]]
-        ),
     log:
         "results/logs/aggregate/gd_{experiment}.log",
     benchmark:
         "results/benchmarks/aggregate/gd_{experiment}.tsv"
+    conda:
+        ENV
+    params:
+        report_epochs=lambda wc: GD[wc.experiment].get(
+            "report_epochs", [GD[wc.experiment]["epochs"]]
+        ),
     script:
         "../scripts/gd_summary.py"
 
@@ -40,6 +44,8 @@ rule gd_trajectories:
         "results/tables/gd_{experiment}_trajectories.csv",
     log:
         "results/logs/aggregate/gd_{experiment}_trajectories.log",
+    conda:
+        ENV
     script:
         "../scripts/gd_trajectories.py"
 
@@ -54,5 +60,7 @@ rule critical_lr:
         "results/logs/aggregate/theory_critical_lr.log",
     benchmark:
         "results/benchmarks/aggregate/theory_critical_lr.tsv"
+    conda:
+        ENV
     script:
         "../scripts/critical_lr.py"

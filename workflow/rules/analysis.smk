@@ -6,14 +6,16 @@ rule landscape:
         task=task_file(CANON["landscape"]["task"]),
     output:
         "results/tables/landscape.csv",
-    params:
-        landscape=CANON["landscape"],
-        threshold=CANON["threshold"],
-        clip=CANON["clip"],
     log:
         "results/logs/analysis/landscape.log",
     benchmark:
         "results/benchmarks/analysis/landscape.tsv"
+    conda:
+        ENV
     threads: 1
+    params:
+        landscape=CANON["landscape"],
+        threshold=CANON["threshold"],
+        clip=CANON["clip"],
     script:
         "../scripts/landscape.py"

@@ -1,7 +1,20 @@
 # Config validation, target lists and path helpers shared by every rule file.
+import os
 import shlex
 import sys
 from pathlib import Path
+
+# The science lives in the package under src/.  Make it, and the tools installed beside this Python
+# (papermill, jupytext), reachable from every job even when the environment is not activated or the
+# package is not pip-installed (e.g. under --use-conda with environment.yml).
+SRC = str(Path(workflow.basedir) / "src")
+sys.path.insert(0, SRC)
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")])),
+    PATH=os.pathsep.join(
+        [str(Path(sys.executable).parent), os.environ.get("PATH", "")]
+    ),
+)
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
@@ -24,7 +37,7 @@ validate(config, str(SCHEMA), set_default=False)
 CANON = config["canonical"]
 GD = gd_experiments(CANON)
 THEORY = [name for name in GD if name.startswith("theory_T")]
-PYTHON = shlex.quote(sys.executable)
+ENV = "../../environment.yml"
 
 
 wildcard_constraints:
@@ -57,7 +70,9 @@ def gd_size(wildcards):
     lrs = exp["learning_rates"]
     n_lrs = len(lrs) if isinstance(lrs, list) else next(iter(lrs.values()))[2]
     runs = n_lrs * exp["starts"]
-    stored = exp["epochs"] // exp["record_every"] + len(exp.get("report_epochs", [])) + 2
+    stored = (
+        exp["epochs"] // exp["record_every"] + len(exp.get("report_epochs", [])) + 2
+    )
     return runs, stored, exp["epochs"]
 
 
@@ -73,7 +88,11 @@ def gd_runtime(wildcards):
 
 def notebook_args(wildcards, input):
     """papermill -p arguments: every named input but the notebook itself, plus the output root."""
-    args = [f"-p {name} {shlex.quote(str(path))}" for name, path in input.items() if name != "notebook"]
+    args = [
+        f"-p {name} {shlex.quote(str(path))}"
+        for name, path in input.items()
+        if name != "notebook"
+    ]
     return " ".join([*args, "-p figures_dir results/figures"])
 
 

@@ -1,8 +1,7 @@
 # Figures: one papermill-executed notebook per figure; the executed notebook is the rule's log.
 NOTEBOOK = (
-    "{PYTHON} -m jupytext --to ipynb --output - {input.notebook} 2> {log.stderr} | "
-    "{PYTHON} -m papermill - {log.notebook} -k python3 --log-output {params.args} "
-    ">> {log.stderr} 2>&1"
+    "jupytext --to ipynb --output - {input.notebook} 2> {log.stderr} | "
+    "papermill - {log.notebook} -k python3 --log-output {params.args} >> {log.stderr} 2>&1"
 )
 
 
@@ -13,11 +12,15 @@ rule fig1:
         fixed_points="results/tables/fig1_fixed_points.csv",
     output:
         panel_files("fig1"),
-    params:
-        args=notebook_args,
     log:
         notebook="results/notebooks/fig1.ipynb",
         stderr="results/logs/figures/fig1.log",
+    benchmark:
+        "results/benchmarks/figures/fig1.tsv"
+    conda:
+        ENV
+    params:
+        args=notebook_args,
     shell:
         NOTEBOOK
 
@@ -31,13 +34,17 @@ rule fig2:
         cliff="results/tables/gd_fig2_sweep_cliff.csv",
     output:
         panel_files("fig2"),
+    log:
+        notebook="results/notebooks/fig2.ipynb",
+        stderr="results/logs/figures/fig2.log",
+    benchmark:
+        "results/benchmarks/figures/fig2.tsv"
+    conda:
+        ENV
     params:
         args=lambda wc, input: notebook_args(wc, input)
         + " -y "
         + shlex.quote(f"confidences: {CANON['landscape']['fig2a_confidences']}"),
-    log:
-        notebook="results/notebooks/fig2.ipynb",
-        stderr="results/logs/figures/fig2.log",
     shell:
         NOTEBOOK
 
@@ -48,11 +55,15 @@ rule fig8a:
         landscape="results/tables/landscape.csv",
     output:
         panel_files("fig8a"),
-    params:
-        args=notebook_args,
     log:
         notebook="results/notebooks/fig8a.ipynb",
         stderr="results/logs/figures/fig8a.log",
+    benchmark:
+        "results/benchmarks/figures/fig8a.tsv"
+    conda:
+        ENV
+    params:
+        args=notebook_args,
     shell:
         NOTEBOOK
 
@@ -64,10 +75,14 @@ rule theory:
         fit="results/tables/theory_power_law.csv",
     output:
         panel_files("theory"),
-    params:
-        args=notebook_args,
     log:
         notebook="results/notebooks/theory.ipynb",
         stderr="results/logs/figures/theory.log",
+    benchmark:
+        "results/benchmarks/figures/theory.tsv"
+    conda:
+        ENV
+    params:
+        args=notebook_args,
     shell:
         NOTEBOOK

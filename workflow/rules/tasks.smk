@@ -4,9 +4,11 @@
 rule make_task:
     output:
         "results/tasks/{task}.parquet",
-    params:
-        spec=lambda wc: TASKS[wc.task],
     log:
         "results/logs/tasks/{task}.log",
+    conda:
+        ENV
+    params:
+        spec=lambda wc: TASKS[wc.task],
     script:
         "../scripts/make_task.py"

@@ -8,15 +8,17 @@ rule train_gd:
     output:
         runs=gd_runs("{experiment}"),
         history=gd_history("{experiment}"),
-    params:
-        experiment=lambda wc: GD[wc.experiment],
     log:
         "results/logs/train/gd_{experiment}.log",
     benchmark:
         "results/benchmarks/train/gd_{experiment}.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=gd_mem_mb,
         runtime=gd_runtime,
+    params:
+        experiment=lambda wc: GD[wc.experiment],
     script:
         "../scripts/train_gd.py"

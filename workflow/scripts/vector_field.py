@@ -8,7 +8,5 @@ from ghostlearn.experiments import fixed_point_table, vector_field_table
 from ghostlearn.io import write_table
 
 spec = snakemake.params.spec
-write_table(
-    vector_field_table(spec["r_values"], spec["x_range"], spec["points"]), snakemake.output.field
-)
+write_table(vector_field_table(spec["r_values"], spec["x_range"], spec["points"]), snakemake.output.field)
 write_table(fixed_point_table(spec["r_values"]), snakemake.output.fixed_points)

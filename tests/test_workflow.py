@@ -1,0 +1,70 @@
+"""The workflow end to end on config/test.yaml, in a temporary directory."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import run, snakemake_cmd
+
+from ghostlearn.figures import PANELS, panel_files
+
+pytestmark = pytest.mark.workflow
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    import shutil
+
+    from conftest import ROOT, WORKFLOW_FILES
+
+    workdir = tmp_path_factory.mktemp("workflow")
+    for name in WORKFLOW_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, workdir / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, workdir / name)
+    result = run(snakemake_cmd("--cores", "2", "--configfile", "config/test.yaml"), workdir)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return workdir
+
+
+def test_every_figure_panel_is_built(built: Path):
+    for figure in PANELS:
+        for path in panel_files(figure):
+            assert (built / path).stat().st_size > 1000, path
+    assert (built / "results/notebooks/fig2.ipynb").exists()
+
+
+def test_tables_hold_the_landmarks(built: Path):
+    fit = pd.read_csv(built / "results/tables/theory_power_law.csv").set_index("quantity")
+    assert fit.loc["smallest_failing_lr", "slope"] == pytest.approx(-5.0, rel=0.01)
+    cliff = pd.read_csv(built / "results/tables/gd_fig2_sweep_cliff.csv")
+    assert ((cliff["cliff_over_critical"] > 0.9) & (cliff["cliff_over_critical"] < 1.2)).all()
+    landscape = pd.read_csv(built / "results/tables/landscape.csv")
+    assert set(landscape["confidence"]) == {float("inf"), 0.1, 1.0, 2.0}
+
+
+def test_every_computing_rule_has_a_benchmark(built: Path):
+    benchmarks = list((built / "results/benchmarks").rglob("*.tsv"))
+    assert any("train" in str(path) for path in benchmarks)
+
+
+def test_rerun_gives_identical_tables(built: Path):
+    tables = built / "results/tables"
+    before = {p.name: p.read_bytes() for p in tables.glob("*.csv")}
+    result = run(
+        snakemake_cmd(
+            "--cores", "2", "--configfile", "config/test.yaml", "--forcerun", "make_task", "vector_field"
+        ),
+        built,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    after = {p.name: p.read_bytes() for p in tables.glob("*.csv")}
+    assert before.keys() == after.keys() and before
+    assert [name for name in before if before[name] != after[name]] == []
+
+
+def test_nothing_reruns_when_complete(built: Path):
+    result = run(snakemake_cmd("-n", "--configfile", "config/test.yaml"), built)
+    assert "Nothing to be done" in result.stdout + result.stderr
