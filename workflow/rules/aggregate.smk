@@ -7,6 +7,8 @@ rule vector_field:
         fixed_points="results/tables/fig1_fixed_points.csv",
     log:
         "results/logs/aggregate/vector_field.log",
+    benchmark:
+        "results/benchmarks/aggregate/vector_field.tsv"
     conda:
         ENV
     params:
@@ -44,6 +46,8 @@ rule gd_trajectories:
         "results/tables/gd_{experiment}_trajectories.csv",
     log:
         "results/logs/aggregate/gd_{experiment}_trajectories.log",
+    benchmark:
+        "results/benchmarks/aggregate/gd_{experiment}_trajectories.tsv"
     conda:
         ENV
     script:

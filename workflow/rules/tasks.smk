@@ -6,6 +6,8 @@ rule make_task:
         "results/tasks/{task}.parquet",
     log:
         "results/logs/tasks/{task}.log",
+    benchmark:
+        "results/benchmarks/tasks/{task}.tsv"
     conda:
         ENV
     params:
