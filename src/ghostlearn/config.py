@@ -112,6 +112,65 @@ def _semantic_errors(config: dict) -> list[str]:
     if low >= high:
         errors.append("canonical.theory_check.lr_over_critical: low must be below high")
     errors += _range_errors("canonical.theory_check", theory)
+    for name, exp in config.get("rnn", {}).get("experiments", {}).items():
+        errors += _rnn_errors(f"rnn.experiments.{name}", exp)
+    return errors
+
+
+_TASK_SIZES = {
+    "delayed_activation": ("T",),
+    "dcdt": ("n_in", "n_delay", "n_response", "trials_per_class"),
+    "dmts": ("n_in", "n_delay", "n_response", "trials_per_class"),
+}
+_FAMILY_TASKS = {
+    "rank_one": ("delayed_activation",),
+    "rank_k": ("delayed_activation",),
+    "full_canonical": ("delayed_activation",),
+    "task_low_rank": ("dcdt", "dmts"),
+    "task_full": ("dcdt", "dmts"),
+}
+_FAMILY_OPTIONS = {
+    "rank_one": ("c", "trainable_c"),
+    "rank_k": ("K",),
+    "full_canonical": (),
+    "task_low_rank": ("K", "readout", "sigma_rec", "sigma_init"),
+    "task_full": ("readout", "sigma_rec", "sigma_init"),
+}
+
+
+def _rnn_errors(key: str, exp: dict) -> list[str]:
+    errors = []
+    family, kind = exp["model"]["family"], exp["task"]["kind"]
+    if kind not in _FAMILY_TASKS[family]:
+        errors.append(f"{key}.task.kind: {kind} cannot train {family} (needs {_FAMILY_TASKS[family]})")
+    errors += [
+        f"{key}.task.{size}: required for {kind}" for size in _TASK_SIZES[kind] if size not in exp["task"]
+    ]
+    errors += [
+        f"{key}.task.{size}: not used by {kind}"
+        for size in exp["task"]
+        if size != "kind" and size not in _TASK_SIZES[kind]
+    ]
+    options = set(exp["model"]) - {"family", "N", "alpha"}
+    errors += [
+        f"{key}.model.{opt}: not an option of {family} (options: {', '.join(_FAMILY_OPTIONS[family])})"
+        for opt in sorted(options - set(_FAMILY_OPTIONS[family]))
+    ]
+    if family in ("rank_k", "task_low_rank") and "K" not in exp["model"]:
+        errors.append(f"{key}.model.K: required for {family}")
+    if "output_l1_norm" in exp and family != "task_full":
+        errors.append(f"{key}.output_l1_norm: only task_full networks have an output normalisation")
+    if isinstance(exp["learning_rates"], dict) and "critical_multiples" in exp["learning_rates"]:
+        errors.append(f"{key}.learning_rates: critical_multiples is defined for the 1-D model only")
+    for listed in ("checkpoint_epochs", "report_epochs"):
+        errors += [
+            f"{key}.{listed}: epoch {e} is beyond epochs = {exp['epochs']}"
+            for e in exp.get(listed, [])
+            if e > exp["epochs"]
+        ]
+    seeds = exp["seeds"]
+    if isinstance(seeds, dict) and seeds["range"][0] > seeds["range"][1]:
+        errors.append(f"{key}.seeds.range: first must not exceed last")
     return errors
 
 
@@ -159,6 +218,32 @@ def learning_rates(spec, T: float) -> np.ndarray:
         return np.logspace(a, b, n)
     a, b, n = spec["critical_multiples"]
     return np.linspace(a, b, n) * canonical.critical_lr(T)
+
+
+def seed_list(spec) -> list[int]:
+    """Expand a ``seeds`` entry: a list, or {range: [first, last]} inclusive."""
+    if isinstance(spec, dict):
+        first, last = spec["range"]
+        return list(range(first, last + 1))
+    return [int(s) for s in spec]
+
+
+def rnn_networks(exp: dict) -> list[dict]:
+    """The networks of an RNN experiment: learning rates x seeds, learning-rate major, numbered from 0."""
+    lrs = learning_rates(exp["learning_rates"], T=1.0)
+    return [
+        {"network": k, "lr_index": i, "lr": float(lr), "seed": seed}
+        for k, (i, lr, seed) in enumerate(
+            (i, lr, seed) for i, lr in enumerate(lrs) for seed in seed_list(exp["seeds"])
+        )
+    ]
+
+
+def rnn_jobs(exp: dict) -> list[list[dict]]:
+    """The networks of each training job: consecutive chunks of ``networks_per_job``."""
+    networks = rnn_networks(exp)
+    size = exp.get("networks_per_job", 1024)
+    return [networks[i : i + size] for i in range(0, len(networks), size)]
 
 
 def gd_experiments(canon: dict) -> dict[str, dict]:

@@ -68,3 +68,21 @@ rule critical_lr:
         ENV
     script:
         "../scripts/critical_lr.py"
+
+
+rule rnn_summary:
+    input:
+        networks=lambda wc: [
+            f"{rnn_job_dir(wc.experiment, job)}/networks.parquet"
+            for job in range(len(RNN_JOBS[wc.experiment]))
+        ],
+    output:
+        "results/tables/rnn_{experiment}_networks.csv",
+    log:
+        "results/logs/aggregate/rnn_{experiment}.log",
+    benchmark:
+        "results/benchmarks/aggregate/rnn_{experiment}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/rnn_summary.py"

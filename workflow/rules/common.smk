@@ -19,7 +19,7 @@ os.environ.update(
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from ghostlearn.config import ConfigError, check_config, gd_experiments
+from ghostlearn.config import ConfigError, check_config, gd_experiments, rnn_jobs
 from ghostlearn.figures import panel_files
 from ghostlearn.tasks import task_name
 
@@ -43,6 +43,7 @@ ENV = "../../environment.yml"
 wildcard_constraints:
     experiment="[A-Za-z][A-Za-z0-9_.]*",
     task="[A-Za-z0-9_.]+",
+    job="[0-9]+",
 
 
 def task_file(spec):
@@ -50,10 +51,55 @@ def task_file(spec):
     return f"results/tasks/{task_name(spec)}.parquet"
 
 
+RNN = config["rnn"]["experiments"]
+RNN_JOBS = {name: rnn_jobs(exp) for name, exp in RNN.items()}
+
 TASKS = {
     task_name(spec): spec
-    for spec in [CANON["landscape"]["task"], *(exp["task"] for exp in GD.values())]
+    for spec in [
+        CANON["landscape"]["task"],
+        *(exp["task"] for exp in GD.values()),
+        *(exp["task"] for exp in RNN.values()),
+    ]
 }
+
+
+def rnn_job_dir(experiment, job):
+    return f"results/runs/rnn/{experiment}/job{job}"
+
+
+def rnn_job_size(wildcards):
+    """network-epochs x steps x trials of one RNN training job, for its resource requests."""
+    exp = RNN[wildcards.experiment]
+    task = TASKS[task_name(exp["task"])]
+    steps = (
+        2 * task["T"]
+        if task["kind"] == "delayed_activation"
+        else task["n_in"] * (1 if task["kind"] == "dcdt" else 2)
+        + task["n_delay"]
+        + task["n_response"]
+    )
+    trials = task.get("trials_per_class", 0) * (2 if task["kind"] == "dcdt" else 4) or 1
+    networks = len(RNN_JOBS[wildcards.experiment][int(wildcards.job)])
+    return networks, exp["epochs"], steps * trials
+
+
+def rnn_mem_mb(wildcards):
+    networks, epochs, work = rnn_job_size(wildcards)
+    N = RNN[wildcards.experiment]["model"]["N"]
+    history = networks * epochs // RNN[wildcards.experiment]["history_every"] * 40
+    return (
+        1024
+        + (networks * N * N * 4 * 8 + networks * work * N * 4 * 6 + history)
+        // 1_000_000
+    )
+
+
+def rnn_runtime(wildcards):
+    """Minutes, from a conservative 2e8 unit-updates per second on one CPU core."""
+    networks, epochs, work = rnn_job_size(wildcards)
+    N = RNN[wildcards.experiment]["model"]["N"]
+    return 10 + int(networks * epochs * work * N * 10 / 2e8 / 60)
 
 
 def gd_runs(experiment):
@@ -100,4 +146,5 @@ def all_targets():
     """Every enabled figure, plus the summary table of every gradient-descent experiment."""
     targets = [f for figure in config["figures"] for f in panel_files(figure)]
     targets += [f"results/tables/gd_{name}_loss_vs_lr.csv" for name in CANON["gd"]]
+    targets += [f"results/tables/rnn_{name}_networks.csv" for name in RNN]
     return targets

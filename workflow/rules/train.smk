@@ -1,5 +1,5 @@
 # Training: gradient descent on r of the 1-D model, all (learning rate, start) pairs of an experiment
-# vectorised in one job.
+# vectorised in one job; RNN experiments in jobs of `networks_per_job` stacked networks.
 
 
 rule train_gd:
@@ -22,3 +22,30 @@ rule train_gd:
         experiment=lambda wc: GD[wc.experiment],
     script:
         "../scripts/train_gd.py"
+
+
+rule train_rnn:
+    input:
+        task=lambda wc: task_file(RNN[wc.experiment]["task"]),
+    output:
+        history="results/runs/rnn/{experiment}/job{job}/history.parquet",
+        networks="results/runs/rnn/{experiment}/job{job}/networks.parquet",
+        checkpoints="results/runs/rnn/{experiment}/job{job}/checkpoints.pt",
+    log:
+        "results/logs/train/rnn_{experiment}_job{job}.log",
+    benchmark:
+        "results/benchmarks/train/rnn_{experiment}_job{job}.tsv"
+    conda:
+        ENV
+    threads: config["rnn"]["threads"]
+    resources:
+        mem_mb=rnn_mem_mb,
+        runtime=rnn_runtime,
+    params:
+        experiment=lambda wc: RNN[wc.experiment],
+        networks=lambda wc: RNN_JOBS[wc.experiment][int(wc.job)],
+        state=lambda wc: f"{rnn_job_dir(wc.experiment, wc.job)}/state",
+        device=config["rnn"]["device"],
+        dtype=config["rnn"]["dtype"],
+    script:
+        "../scripts/train_rnn.py"

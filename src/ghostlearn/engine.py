@@ -1,0 +1,326 @@
+"""Batched training engine: E independent networks in one tensor program, resumable (PAPER.md §1b, §1c).
+
+Each network keeps its own seed, learning rate, optimiser state and random stream; the loss is summed over
+networks only to obtain every network's own gradient in one backward pass (the networks share nothing).
+A network whose loss or parameters turn non-finite is frozen and marked diverged while the others go on.
+
+Epoch convention: history row ``epoch = e`` (1-based) holds the loss and gradient evaluated during the
+e-th update, before it (the authors' ``history[e − 1]``); checkpoint ``epoch = k`` holds the parameters
+after k updates (k = 0: the initialisation).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ghostlearn.models import Family, TaskFamily, init_networks
+
+OPTIMIZERS = ("sgd", "adam")
+ADAM_BETAS = (0.9, 0.999)
+ADAM_EPS = 1e-8
+
+
+def resolve_device(device: str = "auto", gpu_granted: bool = False) -> torch.device:
+    """``auto``: CUDA when it is present and the job holds a GPU, else CPU."""
+    if device == "auto":
+        return torch.device("cuda" if gpu_granted and torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+@dataclass
+class TrainSpec:
+    """What one training job does; ``seeds`` and ``lrs`` have one entry per network."""
+
+    seeds: list[int]
+    lrs: list[float]
+    epochs: int
+    optimizer: str = "sgd"
+    dtype: str = "float32"
+    checkpoint_epochs: list[int] = field(default_factory=list)
+    checkpoint_every: int = 0  # extra resume points, 0 = none
+    history_every: int = 1
+    keep_epochs: list[int] = field(default_factory=list)
+    out_scale: float | None = None  # Fig. 8C: ‖w_out‖₁ normalised to this value
+    device: str = "cpu"
+    fingerprint: str = ""  # what the job computes; checkpoints of another fingerprint are not resumed
+
+    def __post_init__(self):
+        if len(self.seeds) != len(self.lrs):
+            raise ValueError("seeds and lrs need one entry per network")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer: unknown optimizer {self.optimizer!r}; expected one of {OPTIMIZERS}")
+        bad = [e for e in self.checkpoint_epochs if not 0 <= e <= self.epochs]
+        if bad:
+            raise ValueError(f"checkpoint_epochs {bad} lie outside [0, {self.epochs}]")
+
+
+@dataclass
+class TaskData:
+    """The task as tensors: ``targets`` (B, S) and ``inputs`` (B, S) (zeros for canonical models)."""
+
+    inputs: torch.Tensor
+    targets: torch.Tensor
+
+    @classmethod
+    def from_table(cls, table: pd.DataFrame, dtype=torch.float32, device="cpu") -> TaskData:
+        wide = table.pivot(index="trial", columns="step")
+        inputs = torch.tensor(wide["input"].to_numpy(), dtype=dtype, device=device)
+        targets = torch.tensor(wide["target"].to_numpy(), dtype=dtype, device=device)
+        return cls(inputs, targets)
+
+
+class Trainer:
+    """Trains E networks of one family on one task; see :meth:`run`."""
+
+    def __init__(self, family: Family, task: TaskData, spec: TrainSpec):
+        self.family, self.spec = family, spec
+        self.device = torch.device(spec.device)
+        self.dtype = getattr(torch, spec.dtype)
+        self.task = TaskData(
+            task.inputs.to(self.device, self.dtype), task.targets.to(self.device, self.dtype)
+        )
+        params, self.generators = init_networks(family, spec.seeds, self.dtype)
+        self.params = {k: v.to(self.device) for k, v in params.items()}
+        E = len(spec.seeds)
+        self.lrs = torch.tensor(spec.lrs, dtype=self.dtype, device=self.device)
+        self.step_count = 0
+        self.moments = {k: (torch.zeros_like(v), torch.zeros_like(v)) for k, v in self.params.items()}
+        self.diverged = torch.zeros(E, dtype=torch.bool, device=self.device)
+        self.diverged_epoch = np.full(E, -1, dtype=np.int64)
+        self.epoch = 0
+
+    # -- one update ------------------------------------------------------------------------------------
+    def _noise(self):
+        """Per-network draws of the initial rates and the recurrent noise (task RNNs only)."""
+        fam = self.family
+        if not isinstance(fam, TaskFamily):
+            return None, None
+        B, S = self.task.targets.shape
+        sigma_init = float(fam.extra.get("sigma_init", 0.0))
+        sigma_rec = float(fam.extra.get("sigma_rec", 0.0))
+        r0, noise = [], []
+        for g in self.generators:
+            r0.append(torch.tanh(sigma_init * torch.randn((B, fam.N), generator=g)) if sigma_init else None)
+            noise.append(sigma_rec * torch.randn((S, B, fam.N), generator=g) if sigma_rec else None)
+        E = len(self.generators)
+        r0 = torch.stack(r0) if sigma_init else torch.zeros(E, B, fam.N)
+        noise = torch.stack(noise) if sigma_rec else None
+        to = {"device": self.device, "dtype": self.dtype}
+        return r0.to(**to), None if noise is None else noise.to(**to)
+
+    def _out_scale(self):
+        if self.spec.out_scale is None or "w_out" not in self.params:
+            return None
+        return (self.params["w_out"].abs().sum(1) / self.spec.out_scale).detach()
+
+    def evaluate(self, params=None):
+        """Outputs, per-network loss, for the current (or given) parameters; draws this epoch's noise."""
+        params = self.params if params is None else params
+        r0, noise = self._noise()
+        kwargs = {}
+        if isinstance(self.family, TaskFamily):
+            kwargs = {"r0": r0, "noise": noise, "out_scale": self._out_scale()}
+        outputs = self.family.forward(params, self.task.targets, self.task.inputs, **kwargs)
+        return outputs, self.family.loss(outputs, self.task.targets)
+
+    def step(self) -> dict[str, torch.Tensor]:
+        """One update of every live network; returns this epoch's per-network records."""
+        leaves = {k: v.detach().requires_grad_(True) for k, v in self.params.items()}
+        outputs, loss = self.evaluate(leaves)
+        live_loss = torch.where(self.diverged, torch.zeros_like(loss), loss)
+        grads = torch.autograd.grad(live_loss.sum(), list(leaves.values()))
+        grads = dict(zip(leaves, grads, strict=True))
+        record = {
+            "loss": loss.detach(),
+            "grad_norm": self.family.grad_norm(grads).detach(),
+            "accuracy": self.family.accuracy(outputs.detach(), self.task.targets),
+        }
+        weight_norm = self.family.weight_norm(self.params)
+        if weight_norm is not None:
+            record["weight_norm"] = weight_norm
+        self._update(grads)
+        self.epoch += 1
+        bad = ~torch.isfinite(loss.detach())
+        for value in self.params.values():
+            bad |= ~torch.isfinite(value.reshape(value.shape[0], -1)).all(1)
+        newly = bad & ~self.diverged
+        if newly.any():
+            self.diverged_epoch[newly.cpu().numpy()] = self.epoch
+            self.diverged |= newly
+        record["diverged"] = self.diverged.clone()
+        return record
+
+    def _update(self, grads):
+        live = ~self.diverged
+        self.step_count += 1
+        for name, grad in grads.items():
+            p = self.params[name]
+            shape = (-1,) + (1,) * (p.dim() - 1)
+            lr = self.lrs.view(shape)
+            keep = live.view(shape)
+            if self.spec.optimizer == "sgd":
+                new = p - lr * grad
+            else:
+                m, v = self.moments[name]
+                b1, b2 = ADAM_BETAS
+                m_new = b1 * m + (1 - b1) * grad
+                v_new = b2 * v + (1 - b2) * grad * grad
+                denom = (v_new.sqrt() / math.sqrt(1 - b2**self.step_count)) + ADAM_EPS
+                new = p - (lr / (1 - b1**self.step_count)) * m_new / denom
+                self.moments[name] = (torch.where(keep, m_new, m), torch.where(keep, v_new, v))
+            self.params[name] = torch.where(keep, new, p).detach()
+
+    # -- checkpoints -----------------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {
+            "epoch": self.epoch,
+            "step_count": self.step_count,
+            "params": {k: v.cpu() for k, v in self.params.items()},
+            "moments": {k: (m.cpu(), v.cpu()) for k, (m, v) in self.moments.items()},
+            "generators": torch.stack([g.get_state() for g in self.generators]),
+            "diverged": self.diverged.cpu(),
+            "diverged_epoch": torch.from_numpy(self.diverged_epoch.copy()),
+            "seeds": list(self.spec.seeds),
+            "lrs": list(self.spec.lrs),
+            "fingerprint": self.spec.fingerprint,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        if state.get("fingerprint", "") != self.spec.fingerprint or list(state["seeds"]) != list(
+            self.spec.seeds
+        ):
+            raise ValueError("checkpoint belongs to another experiment (fingerprint or seeds differ)")
+        self.epoch = int(state["epoch"])
+        self.step_count = int(state["step_count"])
+        self.params = {k: v.to(self.device, self.dtype) for k, v in state["params"].items()}
+        self.moments = {
+            k: (m.to(self.device, self.dtype), v.to(self.device, self.dtype))
+            for k, (m, v) in state["moments"].items()
+        }
+        for g, s in zip(self.generators, state["generators"], strict=True):
+            g.set_state(s.clone())
+        self.diverged = state["diverged"].to(self.device)
+        self.diverged_epoch = state["diverged_epoch"].numpy().copy()
+
+
+def save_atomic(obj, path: Path) -> None:
+    """torch.save to a temporary file in the same folder, then rename: a killed job leaves no torn file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def load_checkpoint(path: Path) -> dict:
+    """Load a checkpoint, naming the file if it is truncated or corrupted."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:  # noqa: BLE001 - re-raised with the file named
+        raise ValueError(f"{path}: unreadable checkpoint ({exc})") from exc
+
+
+def _history_frame(records: list[dict], epochs: list[int], first_network: int = 0) -> pd.DataFrame:
+    if not records:
+        return pd.DataFrame()
+    columns = {k: torch.stack([r[k] for r in records]).cpu().numpy() for k in records[0]}
+    n_epochs, E = columns["loss"].shape
+    frame = {
+        "network": np.tile(np.arange(E, dtype=np.int32) + first_network, n_epochs),
+        "epoch": np.repeat(np.asarray(epochs, dtype=np.int64), E),
+    }
+    for key, value in columns.items():
+        frame[key] = value.ravel() if key == "diverged" else value.ravel().astype(np.float32)
+    return pd.DataFrame(frame)
+
+
+def _write_part(frame: pd.DataFrame, path: Path) -> None:
+    from ghostlearn.io import write_table
+
+    write_table(frame, path)
+
+
+def train(
+    family: Family,
+    task: TaskData,
+    spec: TrainSpec,
+    workdir: str | Path,
+    log=None,
+    log_every_s: float = 30.0,
+) -> tuple[pd.DataFrame, Trainer]:
+    """Train, resuming from the newest readable checkpoint in ``workdir`` if there is one.
+
+    At ``spec.checkpoint_epochs``, every ``spec.checkpoint_every`` epochs and at the end, the history rows
+    since the previous checkpoint go to ``workdir/history/part_{k:09d}.parquet`` and then the trainer state
+    to ``workdir/checkpoints/epoch_{k:09d}.pt``, both atomically.  A rerun after a kill continues from the
+    newest readable checkpoint (parts written after it are discarded) and ends with the same histories and
+    parameters as an uninterrupted run on CPU.  Resume-only checkpoints are pruned as newer ones land.
+    History rows are kept every ``history_every`` epochs, at ``keep_epochs``, the first and the last.
+    Returns (history, trainer).
+    """
+    workdir = Path(workdir)
+    ckpt_dir, part_dir = workdir / "checkpoints", workdir / "history"
+    trainer = Trainer(family, task, spec)
+    for path in sorted(ckpt_dir.glob("epoch_*.pt"), reverse=True) if ckpt_dir.exists() else []:
+        try:
+            trainer.load_state_dict(load_checkpoint(path))
+        except ValueError as error:
+            if log:
+                print(f"not resuming from {path.name}: {error}", file=log)
+            if "another experiment" in str(error):
+                path.unlink()
+            continue
+        if log:
+            print(f"resumed from {path} at epoch {trainer.epoch}", file=log)
+        break
+    for part in sorted(part_dir.glob("part_*.parquet")) if part_dir.exists() else []:
+        if int(part.stem.split("_")[1]) > trainer.epoch:
+            part.unlink()
+    keep = set(spec.keep_epochs) | {1, spec.epochs}
+    listed = set(spec.checkpoint_epochs)
+    if 0 in listed and trainer.epoch == 0:
+        save_atomic(trainer.state_dict(), ckpt_dir / f"epoch_{0:09d}.pt")
+    records, record_epochs = [], []
+    E = len(spec.seeds)
+    start_epoch, start_time, last_log = trainer.epoch, time.perf_counter(), time.perf_counter()
+    while trainer.epoch < spec.epochs:
+        record = trainer.step()
+        e = trainer.epoch
+        if e % spec.history_every == 0 or e in keep:
+            records.append(record)
+            record_epochs.append(e)
+        resume_point = spec.checkpoint_every and e % spec.checkpoint_every == 0
+        if e in listed or resume_point or e == spec.epochs:
+            _write_part(_history_frame(records, record_epochs), part_dir / f"part_{e:09d}.parquet")
+            records, record_epochs = [], []
+            save_atomic(trainer.state_dict(), ckpt_dir / f"epoch_{e:09d}.pt")
+            for old in ckpt_dir.glob("epoch_*.pt"):
+                k = int(old.stem.split("_")[1])
+                if k < e and k not in listed:
+                    old.unlink()
+        now = time.perf_counter()
+        if log and (now - last_log >= log_every_s or e == spec.epochs):
+            rate = (e - start_epoch) * E / max(now - start_time, 1e-9)
+            print(
+                f"epoch {e}/{spec.epochs}  {rate:,.0f} network-epochs/s  "
+                f"diverged {int(trainer.diverged.sum())}/{E}",
+                file=log,
+                flush=True,
+            )
+            last_log = now
+    parts = sorted(part_dir.glob("part_*.parquet")) if part_dir.exists() else []
+    history = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True) if parts else pd.DataFrame()
+    return history, trainer

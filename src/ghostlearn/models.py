@@ -1,0 +1,299 @@
+"""The RNN families of the paper, batched: E independent networks on a leading axis (PAPER.md §1b, §1c).
+
+Every family provides a faithful per-seed initialisation (the authors' draws, in their creation order,
+after ``torch.manual_seed(seed)``, in float32), a batched forward pass, the paper's loss for that family
+and its recorded quantities (gradient norm in the figure's convention, ‖W_rec‖_F, accuracy).
+
+Shapes: parameters ``(E, ...)``; canonical models read a target vector ``(S,)``; task RNNs read inputs
+and targets ``(B, S)`` shared by every network; outputs are ``(E, B, S)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+FAMILIES = ("rank_one", "rank_k", "full_canonical", "task_low_rank", "task_full")
+#: Initial state of every unit of the canonical models.
+CANONICAL_X0 = -0.3
+
+
+def _randn(shape, g):
+    return torch.randn(shape, generator=g)
+
+
+def _linear(fan_in: int, fan_out: int, g) -> tuple[torch.Tensor, torch.Tensor]:
+    """nn.Linear(fan_in, fan_out)'s default initialisation, drawn from ``g`` (weight, then bias)."""
+    weight = torch.empty(fan_out, fan_in)
+    nn.init.kaiming_uniform_(weight, a=math.sqrt(5), generator=g)
+    bound = 1 / math.sqrt(fan_in)
+    bias = torch.empty(fan_out).uniform_(-bound, bound, generator=g)
+    return weight, bias
+
+
+def tanh(x: torch.Tensor) -> torch.Tensor:
+    """tanh(x) = 2σ(2x) − 1: several times faster than torch.tanh on CPUs where MKL takes a slow path."""
+    return torch.sigmoid(2 * x) * 2 - 1
+
+
+@dataclass
+class Family:
+    """One model family with its sizes; subclasses implement the science."""
+
+    N: int = 100
+    alpha: float = 0.5
+    extra: dict = field(default_factory=dict)
+
+    name = "family"
+    task_kinds: tuple[str, ...] = ()
+
+    def init_network(self, g: torch.Generator) -> dict[str, torch.Tensor]:  # pragma: no cover
+        raise NotImplementedError
+
+    def trainable(self) -> tuple[str, ...]:
+        """Names of the trainable parameters (all, unless a family says otherwise)."""
+        return tuple(self.init_network(torch.Generator().manual_seed(0)))
+
+    def grad_norm(self, grads: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Root-sum-square over all trainable parameters (canonical models)."""
+        return torch.sqrt(sum(g.reshape(g.shape[0], -1).pow(2).sum(1) for g in grads.values()))
+
+    def weight_norm(self, params: dict[str, torch.Tensor]) -> torch.Tensor | None:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Canonical models: 2T steps, x0 = −0.3·1, no input, no noise; loss Σ(y − y*)² / T.
+
+
+@dataclass
+class CanonicalFamily(Family):
+    task_kinds = ("delayed_activation",)
+
+    def loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        T = targets.shape[-1] // 2
+        return (outputs - targets).pow(2).sum(dim=(-2, -1)) / T
+
+    def accuracy(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return ((outputs > 0.5).to(targets.dtype) == targets).to(outputs.dtype).mean(dim=(-2, -1))
+
+    def initial_state(self, E: int, dtype, device) -> torch.Tensor:
+        # The authors compute x − x.mean() − 3/10 on zeros: −0.3 in float32.
+        return torch.full((E, self.N), CANONICAL_X0, dtype=dtype, device=device)
+
+
+@dataclass
+class RankOne(CanonicalFamily):
+    """κ_t = nᵀx_t; x_{t+1} = (1−α)x_t + α tanh(mκ_t + b); y_{t+1} = σ(c(κ_{t+1} − 1)) (§1b).
+
+    ``extra``: ``c`` (confidence, default 10) and ``trainable_c`` (Fig. 8B learnable confidence).
+    """
+
+    name = "rank_one"
+
+    def init_network(self, g):
+        params = {
+            "m": _randn(self.N, g) / math.sqrt(self.N),
+            "n": _randn(self.N, g) / math.sqrt(self.N),
+            "b": torch.zeros(self.N),
+        }
+        if self.extra.get("trainable_c", False):
+            params["c"] = torch.tensor(float(self.extra.get("c", 10.0)))
+        return params
+
+    def forward(self, params, targets, inputs=None, noise=None, r0=None):
+        E = params["m"].shape[0]
+        c = params["c"][:, None] if "c" in params else self.extra.get("c", 10.0)
+        x = self.initial_state(E, params["m"].dtype, params["m"].device)
+        kappa = (params["n"] * x).sum(-1, keepdim=True)
+        outputs = []
+        for _ in range(targets.shape[-1]):
+            x = (1 - self.alpha) * x + self.alpha * tanh(params["m"] * kappa + params["b"])
+            kappa = (params["n"] * x).sum(-1, keepdim=True)
+            outputs.append(torch.sigmoid(c * (kappa - 1)))
+        return torch.cat(outputs, dim=-1)[:, None, :]
+
+
+@dataclass
+class RankK(CanonicalFamily):
+    """x_{t+1} = (1−α)x_t + α tanh(x_t m n + b); y = σ(w_outᵀx_{t+1} + b_out) (Fig. 6B); ``extra['K']``."""
+
+    name = "rank_k"
+
+    def init_network(self, g):
+        N, K = self.N, int(self.extra.get("K", 1))
+        return {
+            "m": _randn((N, K), g) / math.sqrt(N),
+            "n": _randn((K, N), g) / math.sqrt(N),
+            "b": torch.zeros(N),
+            "w_out": _randn(N, g) / math.sqrt(N),
+            "b_out": _randn((), g) / math.sqrt(N),
+        }
+
+    def recurrent_input(self, params, x):
+        return torch.bmm(torch.bmm(x[:, None, :], params["m"]), params["n"])[:, 0, :]
+
+    def forward(self, params, targets, inputs=None, noise=None, r0=None):
+        E = params["b"].shape[0]
+        x = self.initial_state(E, params["b"].dtype, params["b"].device)
+        outputs = []
+        for _ in range(targets.shape[-1]):
+            x = (1 - self.alpha) * x + self.alpha * tanh(self.recurrent_input(params, x) + params["b"])
+            outputs.append(torch.sigmoid((x * params["w_out"]).sum(-1) + params["b_out"]))
+        return torch.stack(outputs, dim=-1)[:, None, :]
+
+
+@dataclass
+class FullCanonical(RankK):
+    """The Fig. 6A "full" model: x_{t+1} = (1−α)x_t + α tanh(x_t M + b); y = σ(w_outᵀx_{t+1} + b_out)."""
+
+    name = "full_canonical"
+
+    def init_network(self, g):
+        N = self.N
+        return {
+            "M": _randn((N, N), g) / math.sqrt(N),
+            "b": torch.zeros(N),
+            "w_out": _randn(N, g) / math.sqrt(N),
+            "b_out": _randn((), g) / math.sqrt(N),
+        }
+
+    def recurrent_input(self, params, x):
+        return torch.bmm(x[:, None, :], params["M"])[:, 0, :]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Task RNNs (Figs. 4, 5, 7, 8C): inputs u_t, noise, output read from r_t before the update; MSE loss.
+
+
+@dataclass
+class TaskFamily(Family):
+    """Shared parts of the low-rank and full-rank task RNNs.
+
+    ``extra``: ``readout`` ("tanh" for DCDT, "sigmoid" for DMTS), ``sigma_rec`` (σ_n), ``sigma_init``
+    (σ_fr).
+    """
+
+    task_kinds = ("dcdt", "dmts")
+
+    def readout(self, z):
+        return torch.tanh(z) if self.extra.get("readout", "tanh") == "tanh" else torch.sigmoid(z)
+
+    def loss(self, outputs, targets):
+        return (outputs - targets).pow(2).mean(dim=(-2, -1))
+
+    def accuracy(self, outputs, targets):
+        if self.extra.get("readout", "tanh") == "tanh":
+            decided = torch.where(outputs >= 0.33, 1.0, torch.where(outputs <= -0.33, -1.0, 0.0))
+        else:
+            decided = (outputs >= 0.5).to(outputs.dtype)
+        return (decided == targets).to(outputs.dtype).mean(dim=(-2, -1))
+
+    def recurrent_input(self, params, r):  # pragma: no cover
+        raise NotImplementedError
+
+    def latent_readout(self, params, r):  # pragma: no cover
+        raise NotImplementedError
+
+    def forward(self, params, targets, inputs, noise=None, r0=None, out_scale=None):
+        """Outputs (E, B, S).  ``r0`` (E, B, N) initial rates, ``noise`` (E, S, B, N) scaled recurrent
+        noise or None; ``out_scale`` (E,) divides w_out and b_out (Fig. 8C normalisation)."""
+        w_out, b_out = params["w_out"], params["b_out"]
+        if out_scale is not None:
+            w_out = w_out / out_scale[:, None]
+            b_out = b_out / out_scale
+        r = r0
+        drive = params["w_in"][:, None, None, :] * inputs[None, :, :, None] + params["b"][:, None, None, :]
+        outputs = []
+        for t in range(inputs.shape[-1]):
+            outputs.append(self.readout(self.latent_readout(params, r, w_out) + b_out[:, None]))
+            z = self.recurrent_input(params, r) + drive[:, :, t, :]
+            if noise is not None:
+                z = z + noise[:, t]
+            r = (1 - self.alpha) * r + self.alpha * tanh(z)
+        return torch.stack(outputs, dim=-1)
+
+
+@dataclass
+class TaskLowRank(TaskFamily):
+    """J r = S_rᵀ S_lᵀ r, computed as (r S_l) S_r; o_t = φ(w_outᵀ S_lᵀ r_t + b_out); ``extra['K']``."""
+
+    name = "task_low_rank"
+
+    def init_network(self, g):
+        N, K = self.N, int(self.extra.get("K", 2))
+        w_in, b = _linear(1, N, g)
+        S_l = _randn((N, K), g)
+        S_r = _randn((K, N), g)
+        nn.init.normal_(S_l, 0.0, 1 / math.sqrt(N), generator=g)
+        nn.init.normal_(S_r, 0.0, 1.0, generator=g)
+        w_out, b_out = _linear(K, 1, g)
+        nn.init.xavier_uniform_(w_in, generator=g)
+        nn.init.xavier_uniform_(w_out, generator=g)
+        nn.init.normal_(b, 0.0, 0.1, generator=g)
+        return {"w_in": w_in[:, 0], "b": b, "S_l": S_l, "S_r": S_r, "w_out": w_out[0], "b_out": b_out[0]}
+
+    def recurrent_input(self, params, r):
+        return torch.bmm(torch.bmm(r, params["S_l"]), params["S_r"])
+
+    def latent_readout(self, params, r, w_out):
+        return torch.bmm(torch.bmm(r, params["S_l"]), w_out[:, :, None])[..., 0]
+
+    def grad_norm(self, grads):
+        """‖∂/∂S_l‖_F + ‖∂/∂S_r‖_F (a sum, as the authors)."""
+        return grads["S_l"].flatten(1).norm(dim=1) + grads["S_r"].flatten(1).norm(dim=1)
+
+
+@dataclass
+class TaskFull(TaskFamily):
+    """J r = W_recᵀ r (code: r @ W_rec); o_t = φ(w_outᵀ r_t + b_out)."""
+
+    name = "task_full"
+
+    def init_network(self, g):
+        N = self.N
+        w_in, b = _linear(1, N, g)
+        W_rec = _randn((N, N), g)
+        w_out, b_out = _linear(N, 1, g)
+        nn.init.xavier_uniform_(w_in, generator=g)
+        nn.init.xavier_uniform_(W_rec, generator=g)
+        nn.init.xavier_uniform_(w_out, generator=g)
+        return {"w_in": w_in[:, 0], "b": b, "W_rec": W_rec, "w_out": w_out[0], "b_out": b_out[0]}
+
+    def recurrent_input(self, params, r):
+        return torch.bmm(r, params["W_rec"])
+
+    def latent_readout(self, params, r, w_out):
+        return torch.bmm(r, w_out[:, :, None])[..., 0]
+
+    def grad_norm(self, grads):
+        """‖∂/∂W_rec‖_F."""
+        return grads["W_rec"].flatten(1).norm(dim=1)
+
+    def weight_norm(self, params):
+        return params["W_rec"].flatten(1).norm(dim=1)
+
+
+_CLASSES = {cls.name: cls for cls in (RankOne, RankK, FullCanonical, TaskLowRank, TaskFull)}
+
+
+def make_family(name: str, N: int = 100, alpha: float = 0.5, **extra) -> Family:
+    """A model family by name (one of :data:`FAMILIES`) with its sizes and options."""
+    if name not in _CLASSES:
+        raise ValueError(f"model.family: unknown family {name!r}; expected one of {FAMILIES}")
+    return _CLASSES[name](N=N, alpha=alpha, extra=extra)
+
+
+def init_networks(family: Family, seeds, dtype=torch.float32) -> tuple[dict, list[torch.Generator]]:
+    """Stacked faithful initialisation for each seed, plus each network's generator (its stream goes on
+    to draw that network's noise, so results do not depend on how networks are grouped into jobs)."""
+    generators, networks = [], []
+    for seed in seeds:
+        g = torch.Generator().manual_seed(int(seed))
+        networks.append(family.init_network(g))
+        generators.append(g)
+    params = {name: torch.stack([net[name] for net in networks]).to(dtype) for name in networks[0]}
+    return params, generators

@@ -1,0 +1,26 @@
+"""Adapter: one training job of an RNN experiment (its networks stacked in one tensor program)."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")
+
+import torch
+
+from ghostlearn.io import read_table, write_table
+from ghostlearn.training import run_job, save_checkpoints
+
+torch.set_num_threads(snakemake.threads)
+exp = snakemake.params.experiment
+history, summary, checkpoints = run_job(
+    exp,
+    snakemake.params.networks,
+    read_table(snakemake.input.task, ["trial", "step", "input", "target"]),
+    snakemake.params.state,
+    device=snakemake.params.device,
+    gpu_granted=snakemake.resources.get("gpu", 0) > 0,
+    dtype=snakemake.params.dtype,
+    log=sys.stderr,
+)
+write_table(history, snakemake.output.history, experiment=exp)
+write_table(summary, snakemake.output.networks, experiment=exp)
+save_checkpoints(checkpoints, snakemake.output.checkpoints)
