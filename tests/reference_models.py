@@ -28,9 +28,10 @@ The canonical scripts draw ``randn(N)`` at the start of every epoch for the init
 multiply it by 0 and set every unit to -0.3) and ``randn(N)`` inside every time step for the
 recurrent noise (then multiply it by ``noise_std = 0``).  These draws advance torch's global generator
 after the parameters have been created, but nothing random is used afterwards, so they change no
-value; the reference skips them.  (They do matter if a caller interleaves other draws with training,
-e.g. Fig 8B's learnable-confidence script builds a *second* network after 10,000 epochs of training:
-its m and n consume 2N draws from the advanced generator but are then overwritten by the trained values.)
+value; the reference skips them.  (Fig 8B's learnable-confidence script builds a second network after
+10,000 epochs; its fresh m and n come from the advanced generator but are overwritten by the trained
+values at once, so that is unaffected too.  The Fig 8B ablation's 30 continuation copies likewise load
+the trained state dict.)
 The task RNNs draw, per forward pass, the initial rates ``tanh(randn(B, N) * sigma_fr)`` first and then
 one ``randn(B, N) * sigma_n`` per time step; here the caller supplies both (``r0`` and ``noise``).
 """

@@ -35,8 +35,9 @@ def _linear(fan_in: int, fan_out: int, g) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def tanh(x: torch.Tensor) -> torch.Tensor:
-    """tanh(x) = 2σ(2x) − 1: several times faster than torch.tanh on CPUs where MKL takes a slow path."""
-    return torch.sigmoid(2 * x) * 2 - 1
+    """The recurrent nonlinearity: torch.tanh, the authors' exact float path (so that chaotic phases after
+    abrupt learning, e.g. Fig. 3c, follow the reference runs)."""
+    return torch.tanh(x)
 
 
 @dataclass
