@@ -124,7 +124,8 @@ def test_sigkill_and_rerun_equals_an_uninterrupted_run(tmp_path):
     import pandas as pd
 
     pd.testing.assert_frame_equal(
-        pd.read_parquet(reference / "final_history.parquet"), pd.read_parquet(killed / "final_history.parquet")
+        pd.read_parquet(reference / "final_history.parquet"),
+        pd.read_parquet(killed / "final_history.parquet"),
     )
     ref_params = torch.load(reference / "final_params.pt")
     new_params = torch.load(killed / "final_params.pt")

@@ -117,10 +117,15 @@ class Trainer:
         to = {"device": self.device, "dtype": self.dtype}
         return r0.to(**to), None if noise is None else noise.to(**to)
 
-    def _out_scale(self):
-        if self.spec.out_scale is None or "w_out" not in self.params:
-            return None
-        return (self.params["w_out"].abs().sum(1) / self.spec.out_scale).detach()
+    def _normalise_output(self) -> None:
+        """Fig. 8C: before every forward pass w_out and b_out are divided, in place and outside autograd,
+        by ‖w_out‖₁ / c, so the read-out the network trains has ‖w_out‖₁ = c (diverged networks stay)."""
+        if self.spec.out_scale is None:
+            return
+        scale = torch.linalg.vector_norm(self.params["w_out"], ord=1, dim=1) / self.spec.out_scale
+        scale = torch.where(self.diverged, torch.ones_like(scale), scale)
+        self.params["w_out"] = self.params["w_out"] / scale[:, None]
+        self.params["b_out"] = self.params["b_out"] / scale
 
     def evaluate(self, params=None):
         """Outputs, per-network loss, for the current (or given) parameters; draws this epoch's noise."""
@@ -128,12 +133,13 @@ class Trainer:
         r0, noise = self._noise()
         kwargs = {}
         if isinstance(self.family, TaskFamily):
-            kwargs = {"r0": r0, "noise": noise, "out_scale": self._out_scale()}
+            kwargs = {"r0": r0, "noise": noise}
         outputs = self.family.forward(params, self.task.targets, self.task.inputs, **kwargs)
         return outputs, self.family.loss(outputs, self.task.targets)
 
     def step(self) -> dict[str, torch.Tensor]:
         """One update of every live network; returns this epoch's per-network records."""
+        self._normalise_output()
         leaves = {k: v.detach().requires_grad_(True) for k, v in self.params.items()}
         outputs, loss = self.evaluate(leaves)
         live_loss = torch.where(self.diverged, torch.zeros_like(loss), loss)

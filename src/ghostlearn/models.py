@@ -199,13 +199,10 @@ class TaskFamily(Family):
     def latent_readout(self, params, r):  # pragma: no cover
         raise NotImplementedError
 
-    def forward(self, params, targets, inputs, noise=None, r0=None, out_scale=None):
+    def forward(self, params, targets, inputs, noise=None, r0=None):
         """Outputs (E, B, S).  ``r0`` (E, B, N) initial rates, ``noise`` (E, S, B, N) scaled recurrent
-        noise or None; ``out_scale`` (E,) divides w_out and b_out (Fig. 8C normalisation)."""
+        noise or None."""
         w_out, b_out = params["w_out"], params["b_out"]
-        if out_scale is not None:
-            w_out = w_out / out_scale[:, None]
-            b_out = b_out / out_scale
         r = r0
         drive = params["w_in"][:, None, None, :] * inputs[None, :, :, None] + params["b"][:, None, None, :]
         outputs = []
