@@ -9,7 +9,15 @@ import yaml
 from conftest import ROOT, run, snakemake_cmd
 
 from ghostlearn import canonical
-from ghostlearn.config import ConfigError, check_config, gd_experiments, learning_rates, load_config
+from ghostlearn.config import (
+    ConfigError,
+    check_config,
+    gd_experiments,
+    learning_rates,
+    load_config,
+    rnn_jobs,
+    rnn_networks,
+)
 
 CONFIGS = sorted((ROOT / "config").glob("*.yaml"))
 BASE = yaml.safe_load((ROOT / "config" / "test.yaml").read_text())
@@ -103,3 +111,56 @@ def test_snakemake_stops_before_any_job_naming_the_key(workdir: Path):
     assert result.returncode != 0
     assert "canonical.gd.fig2_sweep.epochz: unknown key" in result.stderr + result.stdout
     assert not (workdir / "results").exists()
+
+
+def _with_rnn(**overrides):
+    config = copy.deepcopy(BASE)
+    experiment = {
+        "model": {"family": "rank_one"},
+        "task": {"kind": "delayed_activation", "T": 20},
+        "learning_rates": [0.02],
+        "seeds": [0],
+        "epochs": 10,
+    }
+    experiment.update(overrides)
+    config["rnn"] = {"experiments": {"sweep": experiment}}
+    return config
+
+
+def test_rnn_experiment_defaults_and_networks():
+    config = check_config(_with_rnn(learning_rates={"logspace": [-3, -1, 3]}, seeds={"range": [0, 9]}))
+    exp = config["rnn"]["experiments"]["sweep"]
+    assert exp["optimizer"] == "sgd" and exp["kernel"] == "autograd" and exp["model"]["N"] == 100
+    assert config["rnn"]["device"] == "auto" and config["rnn"]["threads"] == 1
+    networks = rnn_networks(exp)
+    assert len(networks) == 30
+    assert [n["network"] for n in networks] == list(range(30))
+    assert networks[10]["seed"] == 0 and networks[10]["lr_index"] == 1
+    jobs = rnn_jobs({**exp, "networks_per_job": 8})
+    assert [len(job) for job in jobs] == [8, 8, 8, 6]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"epochz": 3}, "rnn.experiments.sweep.epochz: unknown key"),
+        ({"epochs": -1}, "rnn.experiments.sweep.epochs"),
+        ({"learning_rates": [-0.1]}, "rnn.experiments.sweep.learning_rates[0]"),
+        (
+            {"checkpoint_epochs": [0, 11]},
+            "rnn.experiments.sweep.checkpoint_epochs: epoch 11 is beyond epochs = 10",
+        ),
+        ({"task": {"kind": "xor"}}, "rnn.experiments.sweep.task.kind"),
+        ({"model": {"family": "lstm"}}, "rnn.experiments.sweep.model.family"),
+        ({"task": {"kind": "dcdt", "n_in": 2}}, "dcdt cannot train rank_one"),
+        ({"model": {"family": "rank_k"}}, "rnn.experiments.sweep.model.K: required for rank_k"),
+        ({"model": {"family": "rank_one", "readout": "tanh"}}, "model.readout: not an option of rank_one"),
+        ({"model": {"family": "full_canonical"}, "kernel": "fused"}, "fused kernel exists for rank_one only"),
+        ({"optimizer": "rmsprop"}, "rnn.experiments.sweep.optimizer"),
+        ({"seeds": {"range": [5, 2]}}, "seeds.range: first must not exceed last"),
+    ],
+)
+def test_rnn_config_errors_name_the_key(overrides, message):
+    with pytest.raises(ConfigError) as info:
+        check_config(_with_rnn(**overrides))
+    assert message in str(info.value)

@@ -2,9 +2,9 @@
 reproduce the authors' scripts: initialisation bit for bit, losses, gradients and recorded quantities."""
 
 import pytest
+import reference_models as ref
 import torch
 
-import reference_models as ref
 from ghostlearn.engine import TaskData, Trainer, TrainSpec
 from ghostlearn.models import init_networks, make_family
 from ghostlearn.tasks import dcdt, delayed_activation, dmts
@@ -159,3 +159,32 @@ def test_rank_one_reproduces_the_reference_run_prefix():
         sgd.step()
     assert record["loss"][0].item() == pytest.approx(loss.item(), rel=1e-5)
     torch.testing.assert_close(trainer.params["n"][0], net.n.detach(), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("trainable_c", [False, True])
+def test_fused_rank_one_kernel_equals_autograd(trainable_c):
+    """In float64, where rounding does not hide the comparison: hand-written BPTT == autograd."""
+    family = make_family("rank_one", trainable_c=trainable_c)
+    task = TaskData.from_table(delayed_activation(20), dtype=torch.float64)
+    trainer = Trainer(family, task, TrainSpec(SEEDS, [0.02] * 3, 1, dtype="float64"))
+    for _ in range(300):  # leave the flat initial plateau
+        trainer.step()
+    loss, grads, outputs = _grads(trainer, trainer.params)
+    fused_outputs, fused_loss, fused_grads = family.fused_step(trainer.params, trainer.task.targets)
+    torch.testing.assert_close(fused_loss, loss, rtol=1e-12, atol=0)
+    torch.testing.assert_close(fused_outputs, outputs, rtol=1e-12, atol=1e-15)
+    assert set(fused_grads) == set(grads)
+    for key in grads:
+        for i in range(len(SEEDS)):
+            assert_relative(fused_grads[key][i], grads[key][i], tol=1e-9)
+
+
+def test_fused_kernel_trains_like_autograd_in_float32():
+    task = TaskData.from_table(delayed_activation(20))
+    runs = {}
+    for kernel in ("autograd", "fused"):
+        trainer = Trainer(make_family("rank_one"), task, TrainSpec([40, 41], [0.02, 0.02], 1, kernel=kernel))
+        runs[kernel] = torch.stack([trainer.step()["loss"] for _ in range(300)])
+    torch.testing.assert_close(runs["fused"], runs["autograd"], rtol=1e-4, atol=0)
+    with pytest.raises(ValueError, match="no fused kernel"):
+        Trainer(make_family("full_canonical"), task, TrainSpec([0], [0.1], 1, kernel="fused"))

@@ -68,3 +68,23 @@ def test_rerun_gives_identical_tables(built: Path):
 def test_nothing_reruns_when_complete(built: Path):
     result = run(snakemake_cmd("-n", "--configfile", "config/test.yaml"), built)
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_rnn_experiments_train_in_jobs_of_stacked_networks(built: Path):
+    import torch
+
+    sweep = pd.read_csv(built / "results/tables/rnn_rank_one_sweep_networks.csv")
+    assert sweep["network"].tolist() == [0, 1, 2, 3]
+    assert sweep["lr"].tolist() == [0.02, 0.02, 0.5, 0.5] and sweep["seed"].tolist() == [0, 1, 0, 1]
+    assert not sweep["diverged"].any()
+    runs = built / "results/runs/rnn/rank_one_sweep"
+    assert sorted(p.name for p in runs.iterdir()) == ["job0", "job1"]
+    saved = torch.load(runs / "job1/checkpoints.pt", weights_only=False)
+    assert saved["networks"] == [2, 3] and {0, 30, "final"} <= set(saved)
+    assert saved[30]["m"].shape == (2, 100)
+    history = pd.read_parquet(runs / "job1/history.parquet")
+    assert sorted(history["network"].unique()) == [2, 3] and history["epoch"].max() == 30
+    dcdt = pd.read_csv(built / "results/tables/rnn_dcdt_full_networks.csv")
+    assert dcdt["first_loss"].iloc[0] == pytest.approx(0.83, abs=0.01)  # PAPER.md Fig. 5: 0.83 at epoch 1
+    thinned = pd.read_parquet(built / "results/runs/rnn/dmts_low_rank/job0/history.parquet")
+    assert sorted(thinned["epoch"].unique()) == [1, 5, 10]

@@ -158,6 +158,8 @@ def _rnn_errors(key: str, exp: dict) -> list[str]:
     ]
     if family in ("rank_k", "task_low_rank") and "K" not in exp["model"]:
         errors.append(f"{key}.model.K: required for {family}")
+    if exp.get("kernel", "autograd") == "fused" and family != "rank_one":
+        errors.append(f"{key}.kernel: the fused kernel exists for rank_one only")
     if "output_l1_norm" in exp and family != "task_full":
         errors.append(f"{key}.output_l1_norm: only task_full networks have an output normalisation")
     if isinstance(exp["learning_rates"], dict) and "critical_multiples" in exp["learning_rates"]:

@@ -25,6 +25,7 @@ import torch
 from ghostlearn.models import Family, TaskFamily, init_networks
 
 OPTIMIZERS = ("sgd", "adam")
+KERNELS = ("autograd", "fused")
 ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-8
 
@@ -52,12 +53,15 @@ class TrainSpec:
     out_scale: float | None = None  # Fig. 8C: ‖w_out‖₁ normalised to this value
     device: str = "cpu"
     fingerprint: str = ""  # what the job computes; checkpoints of another fingerprint are not resumed
+    kernel: str = "autograd"  # or "fused": hand-written backpropagation where the family has one
 
     def __post_init__(self):
         if len(self.seeds) != len(self.lrs):
             raise ValueError("seeds and lrs need one entry per network")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer: unknown optimizer {self.optimizer!r}; expected one of {OPTIMIZERS}")
+        if self.kernel not in KERNELS:
+            raise ValueError(f"kernel: unknown kernel {self.kernel!r}; expected one of {KERNELS}")
         bad = [e for e in self.checkpoint_epochs if not 0 <= e <= self.epochs]
         if bad:
             raise ValueError(f"checkpoint_epochs {bad} lie outside [0, {self.epochs}]")
@@ -97,6 +101,8 @@ class Trainer:
         self.diverged = torch.zeros(E, dtype=torch.bool, device=self.device)
         self.diverged_epoch = np.full(E, -1, dtype=np.int64)
         self.epoch = 0
+        if spec.kernel == "fused" and not hasattr(family, "fused_step"):
+            raise ValueError(f"kernel: {family.name} has no fused kernel; use autograd")
 
     # -- one update ------------------------------------------------------------------------------------
     def _noise(self):
@@ -140,11 +146,14 @@ class Trainer:
     def step(self) -> dict[str, torch.Tensor]:
         """One update of every live network; returns this epoch's per-network records."""
         self._normalise_output()
-        leaves = {k: v.detach().requires_grad_(True) for k, v in self.params.items()}
-        outputs, loss = self.evaluate(leaves)
-        live_loss = torch.where(self.diverged, torch.zeros_like(loss), loss)
-        grads = torch.autograd.grad(live_loss.sum(), list(leaves.values()))
-        grads = dict(zip(leaves, grads, strict=True))
+        if self.spec.kernel == "fused":
+            outputs, loss, grads = self.family.fused_step(self.params, self.task.targets)
+        else:
+            leaves = {k: v.detach().requires_grad_(True) for k, v in self.params.items()}
+            outputs, loss = self.evaluate(leaves)
+            live_loss = torch.where(self.diverged, torch.zeros_like(loss), loss)
+            grads = torch.autograd.grad(live_loss.sum(), list(leaves.values()))
+            grads = dict(zip(leaves, grads, strict=True))
         record = {
             "loss": loss.detach(),
             "grad_norm": self.family.grad_norm(grads).detach(),

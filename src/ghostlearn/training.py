@@ -57,6 +57,7 @@ def run_job(
         out_scale=exp.get("output_l1_norm"),
         device=str(resolve_device(device, gpu_granted)),
         fingerprint=fingerprint(exp, networks, dtype),
+        kernel=exp.get("kernel", "autograd"),
     )
     if log:
         print(f"{family.name}: {len(networks)} networks on {spec.device}, {spec.epochs} epochs", file=log)
