@@ -164,9 +164,9 @@ class Trainer:
             record["weight_norm"] = weight_norm
         self._update(grads)
         self.epoch += 1
-        bad = ~torch.isfinite(loss.detach())
-        for value in self.params.values():
-            bad |= ~torch.isfinite(value.reshape(value.shape[0], -1)).all(1)
+        bad = ~torch.isfinite(loss.detach()) | ~torch.isfinite(record["grad_norm"])
+        for value in self.params.values():  # a row sum is finite iff every entry is (or overflows)
+            bad |= ~torch.isfinite(value.reshape(value.shape[0], -1).sum(1))
         newly = bad & ~self.diverged
         if newly.any():
             self.diverged_epoch[newly.cpu().numpy()] = self.epoch
@@ -176,6 +176,7 @@ class Trainer:
 
     def _update(self, grads):
         live = ~self.diverged
+        all_live = bool(live.all())
         self.step_count += 1
         for name, grad in grads.items():
             p = self.params[name]
@@ -191,8 +192,15 @@ class Trainer:
                 v_new = b2 * v + (1 - b2) * grad * grad
                 denom = (v_new.sqrt() / math.sqrt(1 - b2**self.step_count)) + ADAM_EPS
                 new = p - (lr / (1 - b1**self.step_count)) * m_new / denom
-                self.moments[name] = (torch.where(keep, m_new, m), torch.where(keep, v_new, v))
-            self.params[name] = torch.where(keep, new, p).detach()
+                self.moments[name] = (
+                    (m_new, v_new)
+                    if all_live
+                    else (
+                        torch.where(keep, m_new, m),
+                        torch.where(keep, v_new, v),
+                    )
+                )
+            self.params[name] = (new if all_live else torch.where(keep, new, p)).detach()
 
     # -- checkpoints -----------------------------------------------------------------------------------
     def state_dict(self) -> dict:
