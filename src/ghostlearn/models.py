@@ -244,10 +244,8 @@ class TaskFamily(Family):
             decided = (outputs >= 0.5).to(outputs.dtype)
         return (decided == targets).to(outputs.dtype).mean(dim=(-2, -1))
 
-    def recurrent_input(self, params, r):  # pragma: no cover
-        raise NotImplementedError
-
-    def latent_readout(self, params, r):  # pragma: no cover
+    def step_terms(self, params, r, w_out):  # pragma: no cover
+        """(read-out pre-activation without b_out (E, B), recurrent input J r (E, B, N)) at state r."""
         raise NotImplementedError
 
     def forward(self, params, targets, inputs, noise=None, r0=None):
@@ -255,11 +253,15 @@ class TaskFamily(Family):
         noise or None."""
         w_out, b_out = params["w_out"], params["b_out"]
         r = r0
-        drive = params["w_in"][:, None, None, :] * inputs[None, :, :, None] + params["b"][:, None, None, :]
+        # input drive w_in u_t + b of every step, (E, B, N) slabs; unbind (not indexing) keeps the backward
+        # pass to one stack instead of a full-size zero fill per step
+        drive = params["w_in"][None, :, None, :] * inputs.T[:, None, :, None] + params["b"][None, :, None, :]
+        drive = drive.unbind(0)
         outputs = []
         for t in range(inputs.shape[-1]):
-            outputs.append(self.readout(self.latent_readout(params, r, w_out) + b_out[:, None]))
-            z = self.recurrent_input(params, r) + drive[:, :, t, :]
+            readout, recurrent = self.step_terms(params, r, w_out)
+            outputs.append(self.readout(readout + b_out[:, None]))
+            z = recurrent + drive[t]
             if noise is not None:
                 z = z + noise[:, t]
             r = (1 - self.alpha) * r + self.alpha * tanh(z)
@@ -285,11 +287,9 @@ class TaskLowRank(TaskFamily):
         nn.init.normal_(b, 0.0, 0.1, generator=g)
         return {"w_in": w_in[:, 0], "b": b, "S_l": S_l, "S_r": S_r, "w_out": w_out[0], "b_out": b_out[0]}
 
-    def recurrent_input(self, params, r):
-        return torch.bmm(torch.bmm(r, params["S_l"]), params["S_r"])
-
-    def latent_readout(self, params, r, w_out):
-        return torch.bmm(torch.bmm(r, params["S_l"]), w_out[:, :, None])[..., 0]
+    def step_terms(self, params, r, w_out):
+        latent = torch.bmm(r, params["S_l"])  # κ = S_lᵀ r, shared by read-out and recurrence
+        return torch.bmm(latent, w_out[:, :, None])[..., 0], torch.bmm(latent, params["S_r"])
 
     def grad_norm(self, grads):
         """‖∂/∂S_l‖_F + ‖∂/∂S_r‖_F (a sum, as the authors)."""
@@ -312,11 +312,8 @@ class TaskFull(TaskFamily):
         nn.init.xavier_uniform_(w_out, generator=g)
         return {"w_in": w_in[:, 0], "b": b, "W_rec": W_rec, "w_out": w_out[0], "b_out": b_out[0]}
 
-    def recurrent_input(self, params, r):
-        return torch.bmm(r, params["W_rec"])
-
-    def latent_readout(self, params, r, w_out):
-        return torch.bmm(r, w_out[:, :, None])[..., 0]
+    def step_terms(self, params, r, w_out):
+        return torch.bmm(r, w_out[:, :, None])[..., 0], torch.bmm(r, params["W_rec"])
 
     def grad_norm(self, grads):
         """‖∂/∂W_rec‖_F."""
