@@ -63,8 +63,8 @@ def reference_dcdt(per_class, seconds):
     return 1 / timed(step, seconds)
 
 
-def engine(family, task, E, seconds, device, kernel):
-    spec = TrainSpec(list(range(E)), [0.01] * E, 10**9, device=device, kernel=kernel)
+def engine(family, task, E, seconds, device, kernel, compiled=False):
+    spec = TrainSpec(list(range(E)), [0.01] * E, 10**9, device=device, kernel=kernel, compile=compiled)
     trainer = Trainer(family, task, spec)
     return E / timed(trainer.step, seconds)
 
@@ -75,6 +75,7 @@ def main():
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--sizes", default="1,64,256,1024")
+    parser.add_argument("--compile", action="store_true", help="also time torch.compile'd kernels")
     parser.add_argument("--out", help="also write the table as CSV here")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

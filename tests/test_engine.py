@@ -185,3 +185,14 @@ def test_float64_is_selectable():
     records, trainer = run(RANK_ONE, CANONICAL_TASK, [40], [0.02], 3, dtype="float64")
     assert trainer.params["m"].dtype == torch.float64
     assert records["loss"].dtype == torch.float64
+
+
+@pytest.mark.parametrize("kernel", ["autograd", "fused"])
+def test_compiled_kernels_train_like_eager_ones(kernel):
+    task = TaskData.from_table(delayed_activation(3))
+    family = make_family("rank_one", N=8)
+    losses = {}
+    for compiled in (False, True):
+        trainer = Trainer(family, task, TrainSpec([0, 1], [0.1, 0.2], 5, kernel=kernel, compile=compiled))
+        losses[compiled] = torch.stack([trainer.step()["loss"] for _ in range(5)])
+    torch.testing.assert_close(losses[True], losses[False], rtol=1e-5, atol=1e-6)

@@ -32,3 +32,19 @@ def test_loglog_slope_of_a_power_law():
     assert intercept == pytest.approx(np.log10(3.0))
     with pytest.raises(ValueError):
         loglog_slope([1.0], [1.0])
+
+
+def test_drop_epoch_of_a_plateau_then_abrupt_drop():
+    from ghostlearn.landmarks import drop_epoch, ghost_before_drop, plateau_level
+
+    epochs = np.arange(1, 201)
+    loss = np.where(epochs < 120, 1.0 - 1e-4 * epochs / 200, 0.05)
+    assert plateau_level(loss) == pytest.approx(1.0, abs=1e-3)
+    assert drop_epoch(epochs, loss) == 120
+    assert np.isnan(drop_epoch(epochs, np.ones(200)))
+    assert ghost_before_drop([100, 40], 120.0) == {
+        "first_ghost_epoch": 40.0,
+        "drop_epoch": 120.0,
+        "ghost_precedes_drop": True,
+    }
+    assert ghost_before_drop([], 120.0)["ghost_precedes_drop"] is None

@@ -54,6 +54,7 @@ class TrainSpec:
     device: str = "cpu"
     fingerprint: str = ""  # what the job computes; checkpoints of another fingerprint are not resumed
     kernel: str = "autograd"  # or "fused": hand-written backpropagation where the family has one
+    compile: bool = False  # torch.compile the kernel (pays a compile per shape; off unless it helps)
 
     def __post_init__(self):
         if len(self.seeds) != len(self.lrs):
@@ -103,6 +104,12 @@ class Trainer:
         self.epoch = 0
         if spec.kernel == "fused" and not hasattr(family, "fused_step"):
             raise ValueError(f"kernel: {family.name} has no fused kernel; use autograd")
+        self._forward = family.forward
+        self._fused = getattr(family, "fused_step", None)
+        if spec.compile:
+            self._forward = torch.compile(family.forward, dynamic=False)
+            if self._fused is not None:
+                self._fused = torch.compile(self._fused, dynamic=False)
 
     # -- one update ------------------------------------------------------------------------------------
     def _noise(self):
@@ -140,14 +147,14 @@ class Trainer:
         kwargs = {}
         if isinstance(self.family, TaskFamily):
             kwargs = {"r0": r0, "noise": noise}
-        outputs = self.family.forward(params, self.task.targets, self.task.inputs, **kwargs)
+        outputs = self._forward(params, self.task.targets, self.task.inputs, **kwargs)
         return outputs, self.family.loss(outputs, self.task.targets)
 
     def step(self) -> dict[str, torch.Tensor]:
         """One update of every live network; returns this epoch's per-network records."""
         self._normalise_output()
         if self.spec.kernel == "fused":
-            outputs, loss, grads = self.family.fused_step(self.params, self.task.targets)
+            outputs, loss, grads = self._fused(self.params, self.task.targets)
         else:
             leaves = {k: v.detach().requires_grad_(True) for k, v in self.params.items()}
             outputs, loss = self.evaluate(leaves)

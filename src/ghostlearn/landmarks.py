@@ -44,3 +44,30 @@ def loglog_slope(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         raise ValueError("a log-log fit needs at least two positive, finite points")
     slope, intercept = np.polyfit(np.log10(x[keep]), np.log10(y[keep]), 1)
     return float(slope), float(intercept)
+
+
+def plateau_level(loss: np.ndarray, window: int = 10) -> float:
+    """The loss of the initial plateau: the median of the first ``window`` recorded values."""
+    loss = np.asarray(loss, dtype=float)
+    return float(np.median(loss[: max(1, window)]))
+
+
+def drop_epoch(epochs: np.ndarray, loss: np.ndarray, fraction: float = 0.5, window: int = 10) -> float:
+    """Epoch of abrupt learning: the first recorded epoch whose loss is below ``fraction`` times the plateau
+    level (:func:`plateau_level`).  NaN when the loss never drops that far.
+
+    E.g. Fig. 3c (seed 40, η = 0.02): plateau 0.9999, first loss below 0.5 at epoch 5052.
+    """
+    epochs = np.asarray(epochs)
+    loss = np.asarray(loss, dtype=float)
+    below = np.nonzero(loss < fraction * plateau_level(loss, window))[0]
+    return float(epochs[below[0]]) if below.size else float("nan")
+
+
+def ghost_before_drop(ghost_epochs: np.ndarray, drop: float) -> dict:
+    """The "ghost precedes abrupt learning" statistic of one network: the first checkpoint epoch with a
+    ghost, and whether it comes before the drop epoch (NaN/None when either is missing)."""
+    ghost_epochs = np.sort(np.asarray(ghost_epochs, dtype=float))
+    first = float(ghost_epochs[0]) if ghost_epochs.size else float("nan")
+    precedes = None if np.isnan(first) or np.isnan(drop) else bool(first < drop)
+    return {"first_ghost_epoch": first, "drop_epoch": drop, "ghost_precedes_drop": precedes}

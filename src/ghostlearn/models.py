@@ -248,11 +248,12 @@ class TaskFamily(Family):
         """(read-out pre-activation without b_out (E, B), recurrent input J r (E, B, N)) at state r."""
         raise NotImplementedError
 
-    def forward(self, params, targets, inputs, noise=None, r0=None):
+    def forward(self, params, targets, inputs, noise=None, r0=None, return_states=False):
         """Outputs (E, B, S).  ``r0`` (E, B, N) initial rates, ``noise`` (E, S, B, N) scaled recurrent
-        noise or None."""
+        noise or None.  With ``return_states`` also the rates r_0 … r_S, (E, B, S + 1, N)."""
         w_out, b_out = params["w_out"], params["b_out"]
         r = r0
+        states = [r0]
         # input drive w_in u_t + b of every step, (E, B, N) slabs; unbind (not indexing) keeps the backward
         # pass to one stack instead of a full-size zero fill per step
         drive = params["w_in"][None, :, None, :] * inputs.T[:, None, :, None] + params["b"][None, :, None, :]
@@ -265,6 +266,10 @@ class TaskFamily(Family):
             if noise is not None:
                 z = z + noise[:, t]
             r = (1 - self.alpha) * r + self.alpha * tanh(z)
+            if return_states:
+                states.append(r)
+        if return_states:
+            return torch.stack(outputs, dim=-1), torch.stack(states, dim=2)
         return torch.stack(outputs, dim=-1)
 
 

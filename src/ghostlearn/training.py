@@ -26,7 +26,7 @@ def family_from_config(exp: dict) -> Family:
 
 def fingerprint(exp: dict, networks: list[dict], dtype: str) -> str:
     """Identifies what a job computes: a checkpoint with another fingerprint is never resumed from."""
-    relevant = {k: v for k, v in exp.items() if k not in ("networks_per_job", "checkpoint_every")}
+    relevant = {k: v for k, v in exp.items() if k not in ("networks_per_job", "checkpoint_every", "compile")}
     text = json.dumps([relevant, networks, dtype], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -58,6 +58,7 @@ def run_job(
         device=str(resolve_device(device, gpu_granted)),
         fingerprint=fingerprint(exp, networks, dtype),
         kernel=exp.get("kernel", "autograd"),
+        compile=exp.get("compile", False),
     )
     if log:
         print(f"{family.name}: {len(networks)} networks on {spec.device}, {spec.epochs} epochs", file=log)

@@ -1,0 +1,259 @@
+"""Fixed points, slow points and ghosts of trained networks (PAPER.md §1b, §1c).
+
+* Rank-one networks: the exact 1-D flow F(κ) = −κ + nᵀtanh(mκ + b); fixed points are its zeros, ghost
+  candidates its positive local minima (or negative local maxima): slow regions without a fixed point.
+* Rank-2 networks: the exact 2-D latent flow F(κ) = −κ + P tanh(Mκ + b) from the SVD J = MP; the speed
+  q = ‖F‖ on a grid, its interior local minima, Newton minimisation of ½‖F‖² with the exact Jacobian and
+  Hessian for all candidates at once, and the classification fixed point / ghost / other slow point.
+
+A refined positive minimum of q always has one zero Jacobian eigenvalue (J_Fᵀ F = 0 with F ≠ 0), so the
+eigenvalues cannot tell a ghost from a valley: the size of q* decides, with the tolerances of
+:class:`SlowPointSettings` (suggested in PAPER.md §1c, not the authors').
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from scipy import ndimage, optimize
+
+#: κ grid of the authors' rank-one flow curves: linspace(−15, 15, 1000).
+KAPPA_GRID = (-15.0, 15.0, 1000)
+
+
+@dataclass(frozen=True)
+class SlowPointSettings:
+    """Tolerances of the slow-point search and classification (config: ``analysis``)."""
+
+    fixed_tol: float = 1e-8  # q* below: a fixed point
+    ghost_tol: float = 0.1  # q* up to this (and near the trajectories): a ghost
+    near_trajectory: float = 0.5  # distance (latent units) that counts as "on or near" a trajectory
+    newton_iters: int = 100
+    newton_damping: float = 1e-6
+    gradient_tol: float = 1e-16
+    merge_tol: float = 1e-3
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rank-one: the exact one-dimensional flow
+
+
+def flow_curve(m: np.ndarray, n: np.ndarray, b: np.ndarray, kappa: np.ndarray) -> np.ndarray:
+    """F(κ) = −κ + Σ_i n_i tanh(m_i κ + b_i) for every κ; parameters (N,) or stacked (E, N) → (E, G)."""
+    m, n, b = (np.atleast_2d(np.asarray(v, dtype=float)) for v in (m, n, b))
+    kappa = np.asarray(kappa, dtype=float)
+    z = m[:, None, :] * kappa[None, :, None] + b[:, None, :]
+    F = np.einsum("egn,en->eg", np.tanh(z), n) - kappa[None, :]
+    return F if np.ndim(m) > 1 and len(m) > 1 else F[0]
+
+
+def count_sign_changes(F: np.ndarray) -> np.ndarray:
+    """Crossings of zero along the last axis, counted as the authors do: changes of (F > 0)."""
+    positive = np.asarray(F) > 0
+    return np.count_nonzero(positive[..., 1:] != positive[..., :-1], axis=-1)
+
+
+def kappa0(n: np.ndarray, x0: float = -0.3) -> float:
+    """κ₀ = nᵀx₀ of the constant initial state x₀ = −0.3·1."""
+    return float(np.sum(np.asarray(n, dtype=float) * x0))
+
+
+def rank_one_points(m, n, b, kappa: np.ndarray | None = None) -> pd.DataFrame:
+    """Fixed points (zeros of F, refined by Brent's method) and ghost candidates (positive local minima or
+    negative local maxima of F, refined by bounded minimisation of |F|) of one rank-one network.
+
+    Columns: kind (fixed / ghost), kappa, speed |F|, slope dF/dκ (stability: negative = stable).
+    """
+    kappa = np.linspace(*KAPPA_GRID) if kappa is None else np.asarray(kappa, dtype=float)
+    m, n, b = (np.asarray(v, dtype=float) for v in (m, n, b))
+
+    def F(k):
+        return float(n @ np.tanh(m * k + b) - k)
+
+    def slope(k):
+        return float(n @ (m * (1 - np.tanh(m * k + b) ** 2)) - 1)
+
+    values = flow_curve(m, n, b, kappa)
+    rows = []
+    for i in np.nonzero((values[1:] > 0) != (values[:-1] > 0))[0]:
+        root = (
+            optimize.brentq(F, kappa[i], kappa[i + 1], xtol=1e-14)
+            if values[i] * values[i + 1] < 0
+            else kappa[i]
+        )
+        rows.append({"kind": "fixed", "kappa": root, "speed": abs(F(root)), "slope": slope(root)})
+    interior = np.arange(1, len(kappa) - 1)
+    for i in interior:
+        lower = values[i] > 0 and values[i] <= values[i - 1] and values[i] <= values[i + 1]
+        upper = values[i] < 0 and values[i] >= values[i - 1] and values[i] >= values[i + 1]
+        if lower or upper:
+            sign = 1.0 if lower else -1.0
+            best = optimize.minimize_scalar(
+                lambda k, s=sign: s * F(k),
+                bounds=(kappa[i - 1], kappa[i + 1]),
+                method="bounded",
+                options={"xatol": 1e-12},
+            )
+            if sign * F(best.x) > 0:
+                rows.append(
+                    {"kind": "ghost", "kappa": best.x, "speed": abs(F(best.x)), "slope": slope(best.x)}
+                )
+    return pd.DataFrame(rows, columns=["kind", "kappa", "speed", "slope"])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rank 2: the exact two-dimensional latent flow
+
+
+def latent_reduction(J: np.ndarray, rank: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """SVD J = UΣVᵀ → M = U[:, :k] diag(Σ) (N×k), P = Vᵀ[:k] (k×N), so J = MP for a rank-k J and the
+    latent κ = P r obeys κ_{t+1} = κ_t + α F(κ_t) exactly (input 0, no noise)."""
+    U, S, Vt = np.linalg.svd(np.asarray(J, dtype=float))
+    return U[:, :rank] * S[:rank], Vt[:rank]
+
+
+@dataclass
+class LatentField:
+    """F(κ) = −κ + P tanh(Mκ + b) with its exact Jacobian and Hessians (PAPER.md §1c)."""
+
+    M: np.ndarray  # (N, k)
+    P: np.ndarray  # (k, N)
+    b: np.ndarray  # (N,)
+
+    def __call__(self, kappa: np.ndarray) -> np.ndarray:
+        return np.tanh(kappa @ self.M.T + self.b) @ self.P.T - kappa
+
+    def jacobian(self, kappa: np.ndarray) -> np.ndarray:
+        """J_F = −I + P diag(1 − tanh²(Mκ + b)) M, shape (..., k, k)."""
+        d = 1 - np.tanh(kappa @ self.M.T + self.b) ** 2
+        return np.einsum("in,...n,nj->...ij", self.P, d, self.M) - np.eye(self.M.shape[1])
+
+    def hessians(self, kappa: np.ndarray) -> np.ndarray:
+        """∇²F_i = Σ_n P_in (−2 tanh z_n (1 − tanh² z_n)) M_n M_nᵀ, shape (..., k, k, k) [i, :, :]."""
+        t = np.tanh(kappa @ self.M.T + self.b)
+        w = -2 * t * (1 - t**2)
+        return np.einsum("in,...n,nj,nl->...ijl", self.P, w, self.M, self.M)
+
+
+def speed_map(field: LatentField, lo: float, hi: float, points: int, chunk_rows: int = 100):
+    """q = ‖F‖ on a points × points grid over [lo, hi]² (float32, in row chunks, no Python loop over grid
+    points).  Returns (axis (G,), q (G, G)) with q[i, j] at κ = (axis[i], axis[j])."""
+    axis = np.linspace(lo, hi, points)
+    M = torch.as_tensor(field.M, dtype=torch.float32)
+    P = torch.as_tensor(field.P, dtype=torch.float32)
+    b = torch.as_tensor(field.b, dtype=torch.float32)
+    grid = torch.as_tensor(axis, dtype=torch.float32)
+    q = np.empty((points, points), dtype=np.float32)
+    for start in range(0, points, chunk_rows):
+        rows = grid[start : start + chunk_rows]
+        kappa = torch.stack(torch.meshgrid(rows, grid, indexing="ij"), -1).reshape(-1, 2)
+        z = torch.addmm(b, kappa, M.T)
+        velocity = torch.mm(torch.sigmoid(z.mul_(2)).mul_(2).sub_(1), P.T) - kappa
+        q[start : start + len(rows)] = velocity.norm(dim=1).reshape(len(rows), points).numpy()
+    return axis, q
+
+
+def grid_minima(q: np.ndarray) -> np.ndarray:
+    """Indices (K, 2) of interior grid points equal to the minimum of their 3×3 neighbourhood."""
+    local = q == ndimage.minimum_filter(q, size=3, mode="reflect")
+    local[[0, -1], :] = False
+    local[:, [0, -1]] = False
+    return np.argwhere(local)
+
+
+def newton_minimise(field, kappa0: np.ndarray, settings: SlowPointSettings = SlowPointSettings()):
+    """Newton's method on E(κ) = ½‖F(κ)‖² for all starting points at once (K, k).
+
+    g = J_Fᵀ F, H = J_Fᵀ J_F + Σ_i F_i ∇²F_i, step κ ← κ − (H + λI)⁻¹ g; a point stops when ‖g‖ falls
+    below the tolerance.  Returns (κ*, q* = ‖F(κ*)‖, iterations used per point).
+    """
+    kappa = np.array(kappa0, dtype=float, copy=True)
+    k = kappa.shape[1]
+    active = np.ones(len(kappa), dtype=bool)
+    used = np.zeros(len(kappa), dtype=int)
+    for _ in range(settings.newton_iters):
+        if not active.any():
+            break
+        x = kappa[active]
+        F = field(x)
+        J = field.jacobian(x)
+        g = np.einsum("kji,kj->ki", J, F)
+        done = np.linalg.norm(g, axis=1) < settings.gradient_tol
+        H = np.einsum("kji,kjl->kil", J, J) + np.einsum("ki,kijl->kjl", F, field.hessians(x))
+        H += settings.newton_damping * np.eye(k)
+        step = np.linalg.solve(H, g[..., None])[..., 0]
+        step[done] = 0.0
+        kappa[active] = x - step
+        used[active] += ~done
+        idx = np.nonzero(active)[0]
+        active[idx[done]] = False
+    return kappa, np.linalg.norm(field(kappa), axis=1), used
+
+
+def merge_points(points: np.ndarray, tol: float) -> np.ndarray:
+    """Indices of representatives after merging points closer than ``tol`` (first occurrence kept)."""
+    keep: list[int] = []
+    for i, p in enumerate(points):
+        if all(np.linalg.norm(p - points[j]) >= tol for j in keep):
+            keep.append(i)
+    return np.asarray(keep, dtype=int)
+
+
+def classify(speed: np.ndarray, near: np.ndarray, settings: SlowPointSettings = SlowPointSettings()):
+    """fixed (q* < fixed_tol); ghost (q* ≤ ghost_tol and near the trajectories); else slow."""
+    speed = np.asarray(speed)
+    near = np.asarray(near, dtype=bool)
+    return np.where(
+        speed < settings.fixed_tol, "fixed", np.where((speed <= settings.ghost_tol) & near, "ghost", "slow")
+    )
+
+
+def latent_points(
+    field: LatentField,
+    lo: float = -5.0,
+    hi: float = 5.0,
+    points: int = 2000,
+    trajectories: np.ndarray | None = None,
+    settings: SlowPointSettings = SlowPointSettings(),
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Flow map and classified slow points of a 2-D latent field.
+
+    The grid spans [lo − 0.2, hi + 0.2]² as the authors'.  ``trajectories`` (…, 2) are latent states of
+    the trials; a slow point counts as near them within ``settings.near_trajectory``.  Returns (points
+    table, axis, q) with one row per merged refined point: kind, kappa_1, kappa_2, speed, the grid
+    minimum it came from and its speed there, both Jacobian eigenvalues (real and imaginary parts) and the
+    distance to the nearest trajectory state.
+    """
+    axis, q = speed_map(field, lo - 0.2, hi + 0.2, points)
+    idx = grid_minima(q)
+    starts = np.stack([axis[idx[:, 0]], axis[idx[:, 1]]], axis=1) if len(idx) else np.empty((0, 2))
+    refined, speed, _ = newton_minimise(field, starts, settings)
+    keep = merge_points(refined, settings.merge_tol)
+    refined, speed, starts, grid_speed = refined[keep], speed[keep], starts[keep], q[tuple(idx[keep].T)]
+    if trajectories is not None and len(refined):
+        states = np.asarray(trajectories, dtype=float).reshape(-1, 2)
+        distance = np.min(np.linalg.norm(refined[:, None, :] - states[None, :, :], axis=2), axis=1)
+    else:
+        distance = np.full(len(refined), np.nan)
+    eig = np.linalg.eigvals(field.jacobian(refined)) if len(refined) else np.empty((0, 2), complex)
+    eig = np.sort_complex(eig)
+    table = pd.DataFrame(
+        {
+            "kind": classify(speed, distance <= settings.near_trajectory, settings),
+            "kappa_1": refined[:, 0],
+            "kappa_2": refined[:, 1],
+            "speed": speed,
+            "grid_kappa_1": starts[:, 0],
+            "grid_kappa_2": starts[:, 1],
+            "grid_speed": grid_speed.astype(float),
+            "eig1_real": eig[:, 0].real if len(eig) else [],
+            "eig1_imag": eig[:, 0].imag if len(eig) else [],
+            "eig2_real": eig[:, 1].real if len(eig) else [],
+            "eig2_imag": eig[:, 1].imag if len(eig) else [],
+            "distance_to_trajectory": distance,
+        }
+    )
+    return table, axis, q
