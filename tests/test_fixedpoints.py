@@ -168,3 +168,34 @@ def test_flow_curve_is_vectorised_over_networks():
     for i in range(4):
         np.testing.assert_allclose(stacked[i], flow_curve(m[i], n[i], b[i], kappa))
     assert kappa0(np.full(100, 0.1)) == pytest.approx(-3.0)
+
+
+def test_full_rank_search_finds_the_known_fixed_point():
+    from ghostlearn.fixedpoints import full_rank_slow_points
+
+    rng = np.random.default_rng(3)
+    N = 20
+    J = rng.normal(0, 0.5 / np.sqrt(N), (N, N))  # contracting: a single fixed point
+    b = rng.normal(0, 0.5, N)
+    x_star = np.zeros(N)
+    for _ in range(500):  # the fixed point by iteration x <- tanh(Jx + b)
+        x_star = np.tanh(J @ x_star + b)
+    guesses = rng.normal(0, 1, (6, N))
+    x, speed = full_rank_slow_points(J, b, guesses, adam_iters=2000)
+    assert (speed < 1e-8).all()
+    np.testing.assert_allclose(x, np.tile(x_star, (6, 1)), atol=1e-7)
+
+
+def test_full_rank_points_deduplicate_and_report():
+    from ghostlearn.fixedpoints import full_rank_points
+
+    rng = np.random.default_rng(4)
+    N = 15
+    J = rng.normal(0, 0.5 / np.sqrt(N), (N, N))
+    b = rng.normal(0, 0.5, N)
+    states = rng.normal(0, 0.3, (2, 5, N))
+    table = full_rank_points(J, b, states, adam_iters=1500)
+    assert len(table) == 1  # ten guesses, one fixed point
+    row = table.iloc[0]
+    assert row["kind"] in ("fixed", "slow") and row["speed"] < 1e-8
+    assert row["eig_real_max"] < 0  # a contracting network's fixed point is stable

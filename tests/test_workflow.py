@@ -88,3 +88,19 @@ def test_rnn_experiments_train_in_jobs_of_stacked_networks(built: Path):
     assert dcdt["first_loss"].iloc[0] == pytest.approx(0.83, abs=0.01)  # PAPER.md Fig. 5: 0.83 at epoch 1
     thinned = pd.read_parquet(built / "results/runs/rnn/dmts_low_rank/job0/history.parquet")
     assert sorted(thinned["epoch"].unique()) == [1, 5, 10]
+
+
+def test_checkpoints_are_analysed_into_point_tables(built: Path):
+    rank_one = pd.read_csv(built / "results/tables/rnn_rank_one_sweep_points.csv")
+    assert {"network", "epoch", "kind", "kappa", "speed", "kappa0", "fixed_point_count"} <= set(
+        rank_one.columns
+    )
+    assert set(rank_one["epoch"]) == {0, 30} and set(rank_one["network"]) == {0, 1, 2, 3}
+    assert (rank_one["fixed_point_count"] >= 1).all()
+    low_rank = pd.read_csv(built / "results/tables/rnn_dmts_low_rank_points.csv")
+    assert {"kappa_1", "kappa_2", "eig1_real", "distance_to_trajectory"} <= set(low_rank.columns)
+    assert set(low_rank["kind"]) <= {"fixed", "ghost", "slow"}
+    full = pd.read_csv(built / "results/tables/rnn_dcdt_full_points.csv")
+    assert {"pc1", "pc2", "pc3", "eig_real_max"} <= set(full.columns) and set(full["epoch"]) == {0, 10, 20}
+    ghosts = pd.read_csv(built / "results/tables/rnn_dcdt_full_ghost_vs_drop.csv")
+    assert {"first_ghost_epoch", "drop_epoch", "ghost_precedes_drop"} <= set(ghosts.columns)

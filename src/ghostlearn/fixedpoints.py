@@ -138,7 +138,7 @@ class LatentField:
         return np.einsum("in,...n,nj,nl->...ijl", self.P, w, self.M, self.M)
 
 
-def speed_map(field: LatentField, lo: float, hi: float, points: int, chunk_rows: int = 100):
+def speed_map(field: LatentField, lo: float, hi: float, points: int, chunk_rows: int = 8):
     """q = ‖F‖ on a points × points grid over [lo, hi]² (float32, in row chunks, no Python loop over grid
     points).  Returns (axis (G,), q (G, G)) with q[i, j] at κ = (axis[i], axis[j])."""
     axis = np.linspace(lo, hi, points)
@@ -257,3 +257,105 @@ def latent_points(
         }
     )
     return table, axis, q
+
+
+# ---------------------------------------------------------------------------------------------------
+# Full rank: slow points of G(x) = −x + tanh(Jx + b) in ℝᴺ (Fig. 5)
+
+
+def full_rank_jacobian(J: torch.Tensor, b: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """∂G/∂x = −I + diag(1 − tanh²(Jx + b)) J for every point, (K, N, N)."""
+    d = 1 - torch.tanh(x @ J.T + b) ** 2
+    return d[:, :, None] * J[None] - torch.eye(J.shape[0], dtype=J.dtype)
+
+
+def full_rank_slow_points(
+    J: np.ndarray,
+    b: np.ndarray,
+    guesses: np.ndarray,
+    adam_lr: float = 1e-2,
+    adam_iters: int = 5000,
+    newton_damping: float = 1e-4,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Minimise ‖G(x)‖², G(x) = −x + tanh(Jx + b), from every guess (K, N): Adam on the mean over all
+    guesses jointly, then one damped Newton step per point with the exact Hessian
+    2(J_Gᵀ J_G + Jᵀ diag(G ⊙ −2 tanh z (1 − tanh² z)) J) + λI (PAPER.md §1c).  Returns (x (K, N), speed
+    ‖G(x)‖ (K,)), float64."""
+    Jt = torch.as_tensor(J, dtype=torch.float64)
+    bt = torch.as_tensor(b, dtype=torch.float64)
+    x = torch.tensor(np.asarray(guesses, dtype=float), dtype=torch.float64, requires_grad=True)
+    optimiser = torch.optim.Adam([x], lr=adam_lr)
+
+    def velocity(points):
+        return torch.tanh(points @ Jt.T + bt) - points
+
+    for _ in range(adam_iters):
+        optimiser.zero_grad()
+        velocity(x).pow(2).sum(1).mean().backward()
+        optimiser.step()
+    with torch.no_grad():
+        x = x.detach()
+        G = velocity(x)
+        t = torch.tanh(x @ Jt.T + bt)
+        JG = full_rank_jacobian(Jt, bt, x)
+        weights = G * (-2 * t * (1 - t**2))
+        H = 2 * (JG.transpose(1, 2) @ JG + Jt.T @ (weights[:, :, None] * Jt[None]))
+        H += newton_damping * torch.eye(len(bt), dtype=torch.float64)
+        grad = 2 * (JG.transpose(1, 2) @ G[:, :, None])
+        x = x - torch.linalg.solve(H, grad)[..., 0]
+        speed = velocity(x).norm(dim=1)
+    return x.numpy(), speed.numpy()
+
+
+def pca(states: np.ndarray, components: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """(mean (N,), components (k, N)) of the states (…, N), by SVD of the centred data."""
+    X = np.asarray(states, dtype=float).reshape(-1, np.shape(states)[-1])
+    mean = X.mean(0)
+    _, _, Vt = np.linalg.svd(X - mean, full_matrices=False)
+    return mean, Vt[:components]
+
+
+def deduplicate(points: np.ndarray, states: np.ndarray, mean, components, decimals: int = 1) -> np.ndarray:
+    """Indices of distinct slow points: points whose first three PC coordinates round (to 0.1) alike are
+    one point, represented by the one closest (full space) to any visited state."""
+    coords = np.round((points - mean) @ components[:3].T, decimals)
+    visited = np.asarray(states, dtype=float).reshape(-1, points.shape[1])
+    distance = np.min(np.linalg.norm(points[:, None, :] - visited[None], axis=2), axis=1)
+    best: dict = {}
+    for i, key in enumerate(map(tuple, coords)):
+        if key not in best or distance[i] < distance[best[key]]:
+            best[key] = i
+    return np.array(sorted(best.values()), dtype=int)
+
+
+def full_rank_points(
+    J: np.ndarray,
+    b: np.ndarray,
+    states: np.ndarray,
+    settings: SlowPointSettings = SlowPointSettings(),
+    **search,
+) -> pd.DataFrame:
+    """Slow points of a full-rank network from every visited state (…, N) as a guess, deduplicated, with
+    speed, kind, distance to the nearest visited state, PC1–3 coordinates and the sorted real parts of
+    the Jacobian eigenvalues (largest first)."""
+    visited = np.asarray(states, dtype=float).reshape(-1, np.shape(states)[-1])
+    x, speed = full_rank_slow_points(J, b, visited, **search)
+    mean, components = pca(visited)
+    keep = deduplicate(x, visited, mean, components)
+    x, speed = x[keep], speed[keep]
+    distance = np.min(np.linalg.norm(x[:, None, :] - visited[None], axis=2), axis=1)
+    pcs = (x - mean) @ components[:3].T
+    jac = full_rank_jacobian(torch.as_tensor(J, dtype=torch.float64), torch.as_tensor(b), torch.as_tensor(x))
+    real = np.sort(np.linalg.eigvals(jac.numpy()).real, axis=1)[:, ::-1]
+    return pd.DataFrame(
+        {
+            "kind": classify(speed, distance <= settings.near_trajectory, settings),
+            "speed": speed,
+            "distance_to_trajectory": distance,
+            "pc1": pcs[:, 0],
+            "pc2": pcs[:, 1],
+            "pc3": pcs[:, 2],
+            "eig_real_max": real[:, 0],
+            "eig_real_second": real[:, 1],
+        }
+    )

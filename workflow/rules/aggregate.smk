@@ -72,10 +72,7 @@ rule critical_lr:
 
 rule rnn_summary:
     input:
-        networks=lambda wc: [
-            f"{rnn_job_dir(wc.experiment, job)}/networks.parquet"
-            for job in range(len(RNN_JOBS[wc.experiment]))
-        ],
+        networks=lambda wc: rnn_job_files(wc.experiment, "networks.parquet"),
     output:
         "results/tables/rnn_{experiment}_networks.csv",
     log:
@@ -86,3 +83,24 @@ rule rnn_summary:
         ENV
     script:
         "../scripts/rnn_summary.py"
+
+
+rule rnn_points:
+    input:
+        points=lambda wc: rnn_job_files(
+            wc.experiment, "points.parquet", "results/analysis/rnn"
+        ),
+        histories=lambda wc: rnn_job_files(wc.experiment, "history.parquet"),
+    output:
+        points="results/tables/rnn_{experiment}_points.csv",
+        ghosts="results/tables/rnn_{experiment}_ghost_vs_drop.csv",
+    log:
+        "results/logs/aggregate/rnn_{experiment}_points.log",
+    benchmark:
+        "results/benchmarks/aggregate/rnn_{experiment}_points.tsv"
+    conda:
+        ENV
+    params:
+        drop_fraction=config["analysis"]["drop_fraction"],
+    script:
+        "../scripts/rnn_points.py"

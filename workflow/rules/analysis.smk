@@ -1,4 +1,5 @@
-# Analysis of the 1-D model: the loss landscape over an r grid, closed form and Euler simulation.
+# Analysis: the 1-D model's loss landscape over an r grid (closed form and Euler simulation), and the
+# fixed points, slow points and ghosts of every saved RNN checkpoint.
 
 
 rule landscape:
@@ -19,3 +20,23 @@ rule landscape:
         clip=CANON["clip"],
     script:
         "../scripts/landscape.py"
+
+
+rule analyse_checkpoints:
+    input:
+        checkpoints="results/runs/rnn/{experiment}/job{job}/checkpoints.pt",
+        task=lambda wc: task_file(RNN[wc.experiment]["task"]),
+    output:
+        "results/analysis/rnn/{experiment}/job{job}/points.parquet",
+    log:
+        "results/logs/analysis/rnn_{experiment}_job{job}.log",
+    benchmark:
+        "results/benchmarks/analysis/rnn_{experiment}_job{job}.tsv"
+    conda:
+        ENV
+    threads: 1
+    params:
+        experiment=lambda wc: RNN[wc.experiment],
+        analysis=config["analysis"],
+    script:
+        "../scripts/analyse_checkpoints.py"

@@ -19,6 +19,7 @@ os.environ.update(
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from ghostlearn.analysis import analysable
 from ghostlearn.config import ConfigError, check_config, gd_experiments, rnn_jobs
 from ghostlearn.figures import panel_files
 from ghostlearn.tasks import task_name
@@ -53,6 +54,7 @@ def task_file(spec):
 
 RNN = config["rnn"]["experiments"]
 RNN_JOBS = {name: rnn_jobs(exp) for name, exp in RNN.items()}
+ANALYSED = [name for name, exp in RNN.items() if analysable(exp)]
 
 TASKS = {
     task_name(spec): spec
@@ -66,6 +68,14 @@ TASKS = {
 
 def rnn_job_dir(experiment, job):
     return f"results/runs/rnn/{experiment}/job{job}"
+
+
+def rnn_job_files(experiment, name, root="results/runs/rnn"):
+    """One file of every training (or analysis) job of an experiment."""
+    return [
+        f"{root}/{experiment}/job{job}/{name}"
+        for job in range(len(RNN_JOBS[experiment]))
+    ]
 
 
 def rnn_job_size(wildcards):
@@ -147,4 +157,5 @@ def all_targets():
     targets = [f for figure in config["figures"] for f in panel_files(figure)]
     targets += [f"results/tables/gd_{name}_loss_vs_lr.csv" for name in CANON["gd"]]
     targets += [f"results/tables/rnn_{name}_networks.csv" for name in RNN]
+    targets += [f"results/tables/rnn_{name}_ghost_vs_drop.csv" for name in ANALYSED]
     return targets

@@ -1,0 +1,115 @@
+"""Checkpoint analysis of a training job: every saved network at every checkpoint epoch -> one tidy table of
+fixed points, slow points and ghosts (one row per point), and the ghost-versus-drop statistic."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ghostlearn import fixedpoints as fp
+from ghostlearn import landmarks
+from ghostlearn.engine import TaskData
+from ghostlearn.models import Family, TaskFamily
+
+ANALYSABLE = ("rank_one", "task_low_rank", "task_full")
+
+
+def analysable(exp: dict) -> bool:
+    """Whether the analysis knows the experiment's family (rank-2 for low-rank) and it keeps checkpoints."""
+    model = exp["model"]
+    if model["family"] not in ANALYSABLE or not exp.get("checkpoint_epochs"):
+        return False
+    return model["family"] != "task_low_rank" or model.get("K") == 2
+
+
+def settings_from_config(analysis: dict) -> fp.SlowPointSettings:
+    keys = ("fixed_tol", "ghost_tol", "near_trajectory", "newton_iters", "newton_damping", "merge_tol")
+    return fp.SlowPointSettings(**{k: analysis[k] for k in keys if k in analysis})
+
+
+def trajectories(family: TaskFamily, params: dict, task: TaskData, seed: int = 0) -> np.ndarray:
+    """States r_0 … r_S (E, B, S + 1, N) of every trial at the given parameters, with the family's noise
+    drawn from a generator seeded ``seed`` (the authors seed torch with 0 before each flow map)."""
+    g = torch.Generator().manual_seed(seed)
+    E = next(iter(params.values())).shape[0]
+    B, S = task.targets.shape
+    sigma_init = float(family.extra.get("sigma_init", 0.0))
+    sigma_rec = float(family.extra.get("sigma_rec", 0.0))
+    r0 = torch.tanh(sigma_init * torch.randn((E, B, family.N), generator=g, dtype=torch.float64))
+    noise = (
+        sigma_rec * torch.randn((E, S, B, family.N), generator=g, dtype=torch.float64) if sigma_rec else None
+    )
+    params = {k: v.to(torch.float64) for k, v in params.items()}
+    with torch.no_grad():
+        _, states = family.forward(
+            params, task.targets.double(), task.inputs.double(), noise=noise, r0=r0, return_states=True
+        )
+    return states.numpy()
+
+
+def _rank_one(params, i):
+    m, n, b = (params[k][i].double().numpy() for k in ("m", "n", "b"))
+    points = fp.rank_one_points(m, n, b)
+    kappa = np.linspace(*fp.KAPPA_GRID)
+    points["kappa0"] = fp.kappa0(n)
+    points["fixed_point_count"] = int(fp.count_sign_changes(fp.flow_curve(m, n, b, kappa)))
+    return points
+
+
+def _low_rank(family, params, i, states, settings, grid):
+    J = (params["S_l"][i] @ params["S_r"][i]).T.double().numpy()  # the code's r @ S_l S_r is J r
+    M, P = fp.latent_reduction(J)
+    field = fp.LatentField(M, P, params["b"][i].double().numpy())
+    latent = states[i] @ P.T
+    table, _, _ = fp.latent_points(field, grid["lo"], grid["hi"], grid["points"], latent, settings)
+    return table
+
+
+def _full(params, i, states, settings, adam_iters):
+    J = params["W_rec"][i].T.double().numpy()  # the code's r @ W_rec is J r
+    return fp.full_rank_points(J, params["b"][i].double().numpy(), states[i], settings, adam_iters=adam_iters)
+
+
+def analyse_job(
+    family: Family,
+    checkpoints: dict,
+    task: TaskData,
+    analysis: dict,
+    log=None,
+) -> pd.DataFrame:
+    """One row per point for every network and checkpoint epoch of a job: network, epoch, kind, the point's
+    coordinates, speed q and Jacobian eigenvalues (columns depend on the family, see fixedpoints)."""
+    settings = settings_from_config(analysis)
+    ids = checkpoints["networks"]
+    epochs = sorted(k for k in checkpoints if isinstance(k, int))
+    tables = []
+    for epoch in epochs:
+        params = checkpoints[epoch]
+        states = trajectories(family, params, task) if isinstance(family, TaskFamily) else None
+        for i, network in enumerate(ids):
+            if family.name == "rank_one":
+                table = _rank_one(params, i)
+            elif family.name == "task_low_rank":
+                table = _low_rank(family, params, i, states, settings, analysis["grid"])
+            else:
+                table = _full(params, i, states, settings, analysis["adam_iters"])
+            tables.append(table.assign(network=network, epoch=epoch))
+        if log:
+            print(f"epoch {epoch}: {len(ids)} networks analysed", file=log, flush=True)
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    front = ["network", "epoch", "kind"]
+    return table[front + [c for c in table.columns if c not in front]]
+
+
+def ghost_versus_drop(history: pd.DataFrame, points: pd.DataFrame, fraction: float = 0.5) -> pd.DataFrame:
+    """Per network: plateau level, drop epoch (first loss below ``fraction`` × plateau), first checkpoint
+    epoch with a ghost, and whether the ghost came first (PAPER.md: ghosts precede abrupt learning)."""
+    rows = []
+    for network, run in history.sort_values("epoch").groupby("network"):
+        drop = landmarks.drop_epoch(run["epoch"].to_numpy(), run["loss"].to_numpy(), fraction)
+        ghosts = points[(points["network"] == network) & (points["kind"] == "ghost")]["epoch"]
+        row = {"network": network, "plateau_loss": landmarks.plateau_level(run["loss"].to_numpy())}
+        row.update(landmarks.ghost_before_drop(ghosts.unique(), drop))
+        rows.append(row)
+    return pd.DataFrame(rows)

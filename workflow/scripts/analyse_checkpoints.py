@@ -1,0 +1,19 @@
+"""Adapter: fixed points, slow points and ghosts of every network at every checkpoint of one job."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")
+
+import torch
+
+from ghostlearn.analysis import analyse_job
+from ghostlearn.engine import TaskData, load_checkpoint
+from ghostlearn.io import read_table, write_table
+from ghostlearn.training import family_from_config
+
+torch.set_num_threads(snakemake.threads)
+exp = snakemake.params.experiment
+task = TaskData.from_table(read_table(snakemake.input.task, ["trial", "step", "input", "target"]))
+checkpoints = load_checkpoint(snakemake.input.checkpoints)
+table = analyse_job(family_from_config(exp), checkpoints, task, snakemake.params.analysis, log=sys.stderr)
+write_table(table, snakemake.output[0], experiment=exp, analysis=snakemake.params.analysis)

@@ -1,0 +1,19 @@
+"""Adapter: every job's analysed points as one table, and the ghost-versus-drop statistic per network."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")
+
+import pandas as pd
+
+from ghostlearn.analysis import ghost_versus_drop
+from ghostlearn.io import read_table, write_table
+
+points = pd.concat(
+    [read_table(p, ["network", "epoch", "kind"]) for p in snakemake.input.points], ignore_index=True
+)
+history = pd.concat(
+    [read_table(p, ["network", "epoch", "loss"]) for p in snakemake.input.histories], ignore_index=True
+)
+write_table(points, snakemake.output.points)
+write_table(ghost_versus_drop(history, points, snakemake.params.drop_fraction), snakemake.output.ghosts)
