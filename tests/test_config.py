@@ -157,6 +157,10 @@ def test_rnn_experiment_defaults_and_networks():
         ({"model": {"family": "rank_one", "readout": "tanh"}}, "model.readout: not an option of rank_one"),
         ({"model": {"family": "full_canonical"}, "kernel": "fused"}, "fused kernel exists for rank_one only"),
         ({"optimizer": "rmsprop"}, "rnn.experiments.sweep.optimizer"),
+        (
+            {"model": {"family": "full_canonical"}, "count_fixed_points": True},
+            "count_fixed_points: only rank_one networks",
+        ),
         ({"seeds": {"range": [5, 2]}}, "seeds.range: first must not exceed last"),
     ],
 )
@@ -164,3 +168,15 @@ def test_rnn_config_errors_name_the_key(overrides, message):
     with pytest.raises(ConfigError) as info:
         check_config(_with_rnn(**overrides))
     assert message in str(info.value)
+
+
+def test_analysis_settings_are_validated():
+    config = copy.deepcopy(BASE)
+    config["analysis"] = {"ghost_tol": -1}
+    with pytest.raises(ConfigError, match="analysis.ghost_tol"):
+        check_config(config)
+    config["analysis"] = {"grid": {"lo": -1, "hi": 1}}
+    with pytest.raises(ConfigError, match="analysis.grid"):
+        check_config(config)
+    filled = check_config(BASE)["analysis"]
+    assert filled["fixed_tol"] == 1e-8 and filled["drop_fraction"] == 0.5

@@ -196,3 +196,18 @@ def test_compiled_kernels_train_like_eager_ones(kernel):
         trainer = Trainer(family, task, TrainSpec([0, 1], [0.1, 0.2], 5, kernel=kernel, compile=compiled))
         losses[compiled] = torch.stack([trainer.step()["loss"] for _ in range(5)])
     torch.testing.assert_close(losses[True], losses[False], rtol=1e-5, atol=1e-6)
+
+
+def test_fixed_points_are_counted_on_the_fly():
+    from ghostlearn.fixedpoints import count_sign_changes, flow_curve
+
+    trainer = Trainer(RANK_ONE, CANONICAL_TASK, TrainSpec([0, 40], [0.02, 0.02], 3, count_fixed_points=True))
+    params = {k: v.clone() for k, v in trainer.params.items()}
+    record = trainer.step()
+    grid = np.linspace(-15, 15, 1000)
+    for i in range(2):
+        m, n, b = (params[k][i].double().numpy() for k in ("m", "n", "b"))
+        assert record["fixed_points"][i].item() == count_sign_changes(flow_curve(m, n, b, grid))
+        assert record["kappa0"][i].item() == pytest.approx(-0.3 * n.sum(), rel=1e-5)
+    with pytest.raises(ValueError, match="count_fixed_points"):
+        Trainer(DCDT_FULL, DCDT_TASK, TrainSpec([0], [0.1], 1, count_fixed_points=True))

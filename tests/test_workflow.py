@@ -84,6 +84,7 @@ def test_rnn_experiments_train_in_jobs_of_stacked_networks(built: Path):
     assert saved[30]["m"].shape == (2, 100)
     history = pd.read_parquet(runs / "job1/history.parquet")
     assert sorted(history["network"].unique()) == [2, 3] and history["epoch"].max() == 30
+    assert (history["fixed_points"] == 1).all() and history["kappa0"].notna().all()
     dcdt = pd.read_csv(built / "results/tables/rnn_dcdt_full_networks.csv")
     assert dcdt["first_loss"].iloc[0] == pytest.approx(0.83, abs=0.01)  # PAPER.md Fig. 5: 0.83 at epoch 1
     thinned = pd.read_parquet(built / "results/runs/rnn/dmts_low_rank/job0/history.parquet")

@@ -57,7 +57,7 @@ def _rank_one(params, i):
     return points
 
 
-def _low_rank(family, params, i, states, settings, grid):
+def _low_rank(params, i, states, settings, grid):
     J = (params["S_l"][i] @ params["S_r"][i]).T.double().numpy()  # the code's r @ S_l S_r is J r
     M, P = fp.latent_reduction(J)
     field = fp.LatentField(M, P, params["b"][i].double().numpy())
@@ -66,9 +66,10 @@ def _low_rank(family, params, i, states, settings, grid):
     return table
 
 
-def _full(params, i, states, settings, adam_iters):
+def _full(params, i, states, settings, adam_iters, basis):
     J = params["W_rec"][i].T.double().numpy()  # the code's r @ W_rec is J r
-    return fp.full_rank_points(J, params["b"][i].double().numpy(), states[i], settings, adam_iters=adam_iters)
+    b = params["b"][i].double().numpy()
+    return fp.full_rank_points(J, b, states[i], settings, basis=basis, adam_iters=adam_iters)
 
 
 def analyse_job(
@@ -83,17 +84,20 @@ def analyse_job(
     settings = settings_from_config(analysis)
     ids = checkpoints["networks"]
     epochs = sorted(k for k in checkpoints if isinstance(k, int))
+    is_task = isinstance(family, TaskFamily)
+    states = {e: trajectories(family, checkpoints[e], task) for e in epochs} if is_task else {}
+    # Fig. 5: one PCA per network, fitted on the states of all its checkpoints together
+    bases = [fp.pca(np.stack([states[e][i] for e in epochs])) for i in range(len(ids))] if is_task else []
     tables = []
     for epoch in epochs:
         params = checkpoints[epoch]
-        states = trajectories(family, params, task) if isinstance(family, TaskFamily) else None
         for i, network in enumerate(ids):
             if family.name == "rank_one":
                 table = _rank_one(params, i)
             elif family.name == "task_low_rank":
-                table = _low_rank(family, params, i, states, settings, analysis["grid"])
+                table = _low_rank(params, i, states[epoch], settings, analysis["grid"])
             else:
-                table = _full(params, i, states, settings, analysis["adam_iters"])
+                table = _full(params, i, states[epoch], settings, analysis["adam_iters"], bases[i])
             tables.append(table.assign(network=network, epoch=epoch))
         if log:
             print(f"epoch {epoch}: {len(ids)} networks analysed", file=log, flush=True)

@@ -160,6 +160,8 @@ def _rnn_errors(key: str, exp: dict) -> list[str]:
         errors.append(f"{key}.model.K: required for {family}")
     if exp.get("kernel", "autograd") == "fused" and family != "rank_one":
         errors.append(f"{key}.kernel: the fused kernel exists for rank_one only")
+    if exp.get("count_fixed_points") and family != "rank_one":
+        errors.append(f"{key}.count_fixed_points: only rank_one networks have a one-dimensional flow")
     if "output_l1_norm" in exp and family != "task_full":
         errors.append(f"{key}.output_l1_norm: only task_full networks have an output normalisation")
     if isinstance(exp["learning_rates"], dict) and "critical_multiples" in exp["learning_rates"]:

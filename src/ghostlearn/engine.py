@@ -55,6 +55,7 @@ class TrainSpec:
     fingerprint: str = ""  # what the job computes; checkpoints of another fingerprint are not resumed
     kernel: str = "autograd"  # or "fused": hand-written backpropagation where the family has one
     compile: bool = False  # torch.compile the kernel (pays a compile per shape; off unless it helps)
+    count_fixed_points: bool = False  # rank-one: κ₀ and the fixed-point count of the flow every epoch
 
     def __post_init__(self):
         if len(self.seeds) != len(self.lrs):
@@ -104,6 +105,9 @@ class Trainer:
         self.epoch = 0
         if spec.kernel == "fused" and not hasattr(family, "fused_step"):
             raise ValueError(f"kernel: {family.name} has no fused kernel; use autograd")
+        if spec.count_fixed_points and not hasattr(family, "flow_monitor"):
+            raise ValueError(f"count_fixed_points: {family.name} has no one-dimensional flow to count on")
+        self._grid = torch.linspace(-15, 15, 1000, dtype=self.dtype, device=self.device)
         self._forward = family.forward
         self._fused = getattr(family, "fused_step", None)
         if spec.compile:
@@ -153,6 +157,7 @@ class Trainer:
     def step(self) -> dict[str, torch.Tensor]:
         """One update of every live network; returns this epoch's per-network records."""
         self._normalise_output()
+        monitored = self.family.flow_monitor(self.params, self._grid) if self.spec.count_fixed_points else {}
         if self.spec.kernel == "fused":
             outputs, loss, grads = self._fused(self.params, self.task.targets)
         else:
@@ -169,6 +174,7 @@ class Trainer:
         weight_norm = self.family.weight_norm(self.params)
         if weight_norm is not None:
             record["weight_norm"] = weight_norm
+        record.update(monitored)
         self._update(grads)
         self.epoch += 1
         bad = ~torch.isfinite(loss.detach()) | ~torch.isfinite(record["grad_norm"])

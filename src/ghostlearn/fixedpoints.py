@@ -333,14 +333,16 @@ def full_rank_points(
     b: np.ndarray,
     states: np.ndarray,
     settings: SlowPointSettings = SlowPointSettings(),
+    basis: tuple[np.ndarray, np.ndarray] | None = None,
     **search,
 ) -> pd.DataFrame:
     """Slow points of a full-rank network from every visited state (…, N) as a guess, deduplicated, with
     speed, kind, distance to the nearest visited state, PC1–3 coordinates and the sorted real parts of
-    the Jacobian eigenvalues (largest first)."""
+    the Jacobian eigenvalues (largest first).  ``basis`` = (mean, components) of a PCA fitted elsewhere
+    (Fig. 5 fits one on the states of all checkpoints); by default it is fitted on ``states``."""
     visited = np.asarray(states, dtype=float).reshape(-1, np.shape(states)[-1])
     x, speed = full_rank_slow_points(J, b, visited, **search)
-    mean, components = pca(visited)
+    mean, components = pca(visited) if basis is None else basis
     keep = deduplicate(x, visited, mean, components)
     x, speed = x[keep], speed[keep]
     distance = np.min(np.linalg.norm(x[:, None, :] - visited[None], axis=2), axis=1)

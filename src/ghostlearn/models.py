@@ -117,6 +117,17 @@ class RankOne(CanonicalFamily):
             outputs.append(torch.sigmoid(c * (kappa - 1)))
         return torch.cat(outputs, dim=-1)[:, None, :]
 
+    def flow_monitor(self, params, grid: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Per network: κ₀ = nᵀx₀ and the number of zero crossings of dκ/dt = −κ + nᵀtanh(mκ + b) along
+        ``grid`` (changes of dκ/dt > 0, the authors' count), computed without keeping the curves."""
+        m, n, b = params["m"], params["n"], params["b"]
+        with torch.no_grad():
+            F = torch.tanh(m[:, None, :] * grid[None, :, None] + b[:, None, :]) @ n[:, :, None]
+            positive = (F[..., 0] - grid) > 0
+            crossings = (positive[:, 1:] != positive[:, :-1]).sum(1)
+            kappa0 = (n * CANONICAL_X0).sum(-1)
+        return {"fixed_points": crossings.to(m.dtype), "kappa0": kappa0}
+
     def fused_step(self, params, targets):
         """Forward pass and hand-written backpropagation through time, all networks at once.
 

@@ -59,6 +59,7 @@ def run_job(
         fingerprint=fingerprint(exp, networks, dtype),
         kernel=exp.get("kernel", "autograd"),
         compile=exp.get("compile", False),
+        count_fixed_points=exp.get("count_fixed_points", False),
     )
     if log:
         print(f"{family.name}: {len(networks)} networks on {spec.device}, {spec.epochs} epochs", file=log)
