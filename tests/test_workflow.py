@@ -103,5 +103,10 @@ def test_checkpoints_are_analysed_into_point_tables(built: Path):
     assert set(low_rank["kind"]) <= {"fixed", "ghost", "slow"}
     full = pd.read_csv(built / "results/tables/rnn_dcdt_full_points.csv")
     assert {"pc1", "pc2", "pc3", "eig_real_max"} <= set(full.columns) and set(full["epoch"]) == {0, 10, 20}
+    paths = pd.read_parquet(built / "results/tables/rnn_dcdt_full_trajectories.parquet")
+    assert {"trial", "state", "pc1", "pc2", "pc3"} <= set(paths.columns)
+    assert len(paths) == 3 * 2 * 23  # checkpoints x trials x states r_0 ... r_22
+    latent = pd.read_parquet(built / "results/tables/rnn_dmts_low_rank_trajectories.parquet")
+    assert {"kappa_1", "kappa_2"} <= set(latent.columns) and len(latent) == 2 * 8 * 39
     ghosts = pd.read_csv(built / "results/tables/rnn_dcdt_full_ghost_vs_drop.csv")
     assert {"first_ghost_epoch", "drop_epoch", "ghost_precedes_drop"} <= set(ghosts.columns)

@@ -78,9 +78,14 @@ def analyse_job(
     task: TaskData,
     analysis: dict,
     log=None,
-) -> pd.DataFrame:
-    """One row per point for every network and checkpoint epoch of a job: network, epoch, kind, the point's
-    coordinates, speed q and Jacobian eigenvalues (columns depend on the family, see fixedpoints)."""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every network at every checkpoint epoch of a job.
+
+    Returns (points, trajectories): points has one row per point (network, epoch, kind, the point's
+    coordinates, speed q and Jacobian eigenvalues; columns depend on the family, see fixedpoints);
+    trajectories has one row per network, epoch, trial and state r_0 … r_S of the task RNNs, in the
+    coordinates the figures draw (latent κ for rank 2, PC1–3 of the network's PCA for full rank).
+    """
     settings = settings_from_config(analysis)
     ids = checkpoints["networks"]
     epochs = sorted(k for k in checkpoints if isinstance(k, int))
@@ -88,9 +93,14 @@ def analyse_job(
     states = {e: trajectories(family, checkpoints[e], task) for e in epochs} if is_task else {}
     # Fig. 5: one PCA per network, fitted on the states of all its checkpoints together
     bases = [fp.pca(np.stack([states[e][i] for e in epochs])) for i in range(len(ids))] if is_task else []
-    tables = []
+    tables, paths = [], []
     for epoch in epochs:
         params = checkpoints[epoch]
+        if is_task:
+            paths += [
+                _projected(family, params, i, network, epoch, states[epoch], bases[i])
+                for i, network in enumerate(ids)
+            ]
         for i, network in enumerate(ids):
             if family.name == "rank_one":
                 table = _rank_one(params, i)
@@ -103,7 +113,29 @@ def analyse_job(
             print(f"epoch {epoch}: {len(ids)} networks analysed", file=log, flush=True)
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     front = ["network", "epoch", "kind"]
-    return table[front + [c for c in table.columns if c not in front]]
+    trajectories_table = pd.concat(paths, ignore_index=True) if paths else pd.DataFrame()
+    return table[front + [c for c in table.columns if c not in front]], trajectories_table
+
+
+def _projected(family, params, i, network, epoch, states, basis) -> pd.DataFrame:
+    """One network's trial trajectories in figure coordinates, as a tidy table."""
+    x = states[i]  # (B, S + 1, N)
+    B, steps, _ = x.shape
+    if family.name == "task_low_rank":
+        _, P = fp.latent_reduction((params["S_l"][i] @ params["S_r"][i]).T.double().numpy())
+        coords = {"kappa_1": x @ P[0], "kappa_2": x @ P[1]}
+    else:
+        mean, components = basis
+        pcs = (x - mean) @ components[:3].T
+        coords = {f"pc{k + 1}": pcs[..., k] for k in range(3)}
+    frame = {
+        "network": network,
+        "epoch": epoch,
+        "trial": np.repeat(np.arange(B), steps),
+        "state": np.tile(np.arange(steps), B),
+    }
+    frame.update({name: value.ravel() for name, value in coords.items()})
+    return pd.DataFrame(frame)
 
 
 def ghost_versus_drop(history: pd.DataFrame, points: pd.DataFrame, fraction: float = 0.5) -> pd.DataFrame:

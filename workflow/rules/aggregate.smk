@@ -90,9 +90,13 @@ rule rnn_points:
         points=lambda wc: rnn_job_files(
             wc.experiment, "points.parquet", "results/analysis/rnn"
         ),
+        trajectories=lambda wc: rnn_job_files(
+            wc.experiment, "trajectories.parquet", "results/analysis/rnn"
+        ),
         histories=lambda wc: rnn_job_files(wc.experiment, "history.parquet"),
     output:
         points="results/tables/rnn_{experiment}_points.csv",
+        trajectories="results/tables/rnn_{experiment}_trajectories.parquet",
         ghosts="results/tables/rnn_{experiment}_ghost_vs_drop.csv",
     log:
         "results/logs/aggregate/rnn_{experiment}_points.log",

@@ -27,7 +27,8 @@ rule analyse_checkpoints:
         checkpoints="results/runs/rnn/{experiment}/job{job}/checkpoints.pt",
         task=lambda wc: task_file(RNN[wc.experiment]["task"]),
     output:
-        "results/analysis/rnn/{experiment}/job{job}/points.parquet",
+        points="results/analysis/rnn/{experiment}/job{job}/points.parquet",
+        trajectories="results/analysis/rnn/{experiment}/job{job}/trajectories.parquet",
     log:
         "results/logs/analysis/rnn_{experiment}_job{job}.log",
     benchmark:

@@ -15,5 +15,8 @@ torch.set_num_threads(snakemake.threads)
 exp = snakemake.params.experiment
 task = TaskData.from_table(read_table(snakemake.input.task, ["trial", "step", "input", "target"]))
 checkpoints = load_checkpoint(snakemake.input.checkpoints)
-table = analyse_job(family_from_config(exp), checkpoints, task, snakemake.params.analysis, log=sys.stderr)
-write_table(table, snakemake.output[0], experiment=exp, analysis=snakemake.params.analysis)
+points, trajectories = analyse_job(
+    family_from_config(exp), checkpoints, task, snakemake.params.analysis, log=sys.stderr
+)
+write_table(points, snakemake.output.points, experiment=exp, analysis=snakemake.params.analysis)
+write_table(trajectories, snakemake.output.trajectories, experiment=exp)

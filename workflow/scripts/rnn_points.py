@@ -16,4 +16,6 @@ history = pd.concat(
     [read_table(p, ["network", "epoch", "loss"]) for p in snakemake.input.histories], ignore_index=True
 )
 write_table(points, snakemake.output.points)
+trajectories = [pd.read_parquet(p) for p in snakemake.input.trajectories]
+write_table(pd.concat(trajectories, ignore_index=True), snakemake.output.trajectories)
 write_table(ghost_versus_drop(history, points, snakemake.params.drop_fraction), snakemake.output.ghosts)
