@@ -23,6 +23,20 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
 
 
+# Jobs that take a second or two run in the main process even under a cluster executor.
+localrules:
+    all,
+    make_task,
+    vector_field,
+    gd_trajectories,
+    rnn_summary,
+    critical_lr,
+    fig1,
+    fig2,
+    fig8a,
+    theory,
+
+
 rule all:
     default_target: True
     input:

@@ -12,16 +12,6 @@ from ghostlearn import landmarks
 from ghostlearn.engine import TaskData
 from ghostlearn.models import Family, TaskFamily
 
-ANALYSABLE = ("rank_one", "task_low_rank", "task_full")
-
-
-def analysable(exp: dict) -> bool:
-    """Whether the analysis knows the experiment's family (rank-2 for low-rank) and it keeps checkpoints."""
-    model = exp["model"]
-    if model["family"] not in ANALYSABLE or not exp.get("checkpoint_epochs"):
-        return False
-    return model["family"] != "task_low_rank" or model.get("K") == 2
-
 
 def settings_from_config(analysis: dict) -> fp.SlowPointSettings:
     keys = ("fixed_tol", "ghost_tol", "near_trajectory", "newton_iters", "newton_damping", "merge_tol")

@@ -250,6 +250,18 @@ def rnn_jobs(exp: dict) -> list[list[dict]]:
     return [networks[i : i + size] for i in range(0, len(networks), size)]
 
 
+#: Families the checkpoint analysis knows (low-rank only at rank 2, where the latent flow is a plane).
+ANALYSABLE = ("rank_one", "task_low_rank", "task_full")
+
+
+def analysable(exp: dict) -> bool:
+    """Whether an RNN experiment is analysed: a known family (rank 2 if low-rank) that keeps checkpoints."""
+    model = exp["model"]
+    if model["family"] not in ANALYSABLE or not exp.get("checkpoint_epochs"):
+        return False
+    return model["family"] != "task_low_rank" or model.get("K") == 2
+
+
 def gd_experiments(canon: dict) -> dict[str, dict]:
     """Every gradient-descent experiment, the theory check expanded into one ``theory_T{T}`` per T."""
     experiments = dict(canon["gd"])

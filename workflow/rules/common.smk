@@ -19,8 +19,13 @@ os.environ.update(
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from ghostlearn.analysis import analysable
-from ghostlearn.config import ConfigError, check_config, gd_experiments, rnn_jobs
+from ghostlearn.config import (
+    ConfigError,
+    analysable,
+    check_config,
+    gd_experiments,
+    rnn_jobs,
+)
 from ghostlearn.figures import panel_files
 from ghostlearn.tasks import task_name
 
@@ -94,15 +99,17 @@ def rnn_job_size(wildcards):
     return networks, exp["epochs"], steps * trials
 
 
-def rnn_mem_mb(wildcards):
+def rnn_mem_mb(wildcards, attempt):
+    """MB for parameters, optimiser state, activations and history; doubled, tripled on retries."""
     networks, epochs, work = rnn_job_size(wildcards)
     N = RNN[wildcards.experiment]["model"]["N"]
     history = networks * epochs // RNN[wildcards.experiment]["history_every"] * 40
-    return (
+    base = (
         1024
         + (networks * N * N * 4 * 8 + networks * work * N * 4 * 6 + history)
         // 1_000_000
     )
+    return base * attempt
 
 
 def rnn_runtime(wildcards):
@@ -132,9 +139,9 @@ def gd_size(wildcards):
     return runs, stored, exp["epochs"]
 
 
-def gd_mem_mb(wildcards):
+def gd_mem_mb(wildcards, attempt):
     runs, stored, _ = gd_size(wildcards)
-    return 512 + runs * stored * 64 // 1_000_000
+    return (512 + runs * stored * 64 // 1_000_000) * attempt
 
 
 def gd_runtime(wildcards):
