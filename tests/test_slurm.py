@@ -74,6 +74,16 @@ def test_resources_resolved_under_the_slurm_profile():
             assert resources["slurm_account"] == "your_account"
 
 
+def test_paper_config_lists_gpu_training_and_grouped_analysis_jobs():
+    result = run(snakemake_cmd("-n", "--forceall", "--profile", "profiles/slurm"), ROOT, timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert re.search(r"^train_rnn\s+20$", output, flags=re.M)
+    assert "Group job analysis" in output and "Group job aggregate" in output
+    gpu = [r for rule, r in _dry_run_resources("--profile", "profiles/slurm") if rule == "train_rnn"]
+    assert len(gpu) == 20 and all(r["gpu"] == "1" and r["slurm_partition"] == "gpu" for r in gpu)
+
+
 def test_training_requests_grow_with_the_job_size(tmp_path):
     config = yaml.safe_load((ROOT / "config/test.yaml").read_text())
     sweep = config["rnn"]["experiments"]["rank_one_sweep"]

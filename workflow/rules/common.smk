@@ -84,7 +84,7 @@ def rnn_job_files(experiment, name, root="results/runs/rnn"):
 
 
 def rnn_job_size(wildcards):
-    """network-epochs x steps x trials of one RNN training job, for its resource requests."""
+    """(networks, epochs, steps, trials) of one RNN training job, for its resource requests."""
     exp = RNN[wildcards.experiment]
     task = TASKS[task_name(exp["task"])]
     steps = (
@@ -96,12 +96,13 @@ def rnn_job_size(wildcards):
     )
     trials = task.get("trials_per_class", 0) * (2 if task["kind"] == "dcdt" else 4) or 1
     networks = len(RNN_JOBS[wildcards.experiment][int(wildcards.job)])
-    return networks, exp["epochs"], steps * trials
+    return networks, exp["epochs"], steps, trials
 
 
 def rnn_mem_mb(wildcards, attempt):
     """MB for parameters, optimiser state, activations and history; doubled, tripled on retries."""
-    networks, epochs, work = rnn_job_size(wildcards)
+    networks, epochs, steps, trials = rnn_job_size(wildcards)
+    work = steps * trials
     N = RNN[wildcards.experiment]["model"]["N"]
     history = networks * epochs // RNN[wildcards.experiment]["history_every"] * 40
     base = (
@@ -112,11 +113,40 @@ def rnn_mem_mb(wildcards, attempt):
     return base * attempt
 
 
+#: Conservative CPU throughput, in unit-updates per second (network-epochs x steps x trials x work per
+#: step, the work being N for rank-one, N K for rank K, N^2 for full matrices), from
+#: benchmarks/train_throughput.py on a 2-core AMD EPYC; a GPU is faster.
+UNITS_PER_SECOND = {
+    "rank_one": 1e8,
+    "rank_k": 3e8,
+    "full_canonical": 5e8,
+    "task_low_rank": 1e8,
+    "task_full": 5e8,
+}
+
+
+#: Python overhead per time step of an epoch, whatever the number of networks (dominates small jobs).
+SECONDS_PER_STEP = 3e-4
+
+
 def rnn_runtime(wildcards):
-    """Minutes, from a conservative 2e8 unit-updates per second on one CPU core."""
-    networks, epochs, work = rnn_job_size(wildcards)
-    N = RNN[wildcards.experiment]["model"]["N"]
-    return 10 + int(networks * epochs * work * N * 10 / 2e8 / 60)
+    """Minutes: twice the estimate (work at UNITS_PER_SECOND plus per-step overhead), plus ten."""
+    networks, epochs, steps, trials = rnn_job_size(wildcards)
+    model = RNN[wildcards.experiment]["model"]
+    N, K = model["N"], model.get("K", 1)
+    per_step = {"rank_one": N, "rank_k": N * K, "task_low_rank": N * K + N}.get(
+        model["family"], N * N
+    )
+    seconds = (
+        networks
+        * epochs
+        * steps
+        * trials
+        * per_step
+        / UNITS_PER_SECOND[model["family"]]
+    )
+    seconds += epochs * steps * SECONDS_PER_STEP
+    return 10 + int(2 * seconds / 60)
 
 
 def gd_runs(experiment):
