@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ghostlearn.io import write_table
 from ghostlearn.models import Family, TaskFamily, init_networks
 
 OPTIMIZERS = ("sgd", "adam")
@@ -283,12 +284,6 @@ def _history_frame(records: list[dict], epochs: list[int], first_network: int = 
     return pd.DataFrame(frame)
 
 
-def _write_part(frame: pd.DataFrame, path: Path) -> None:
-    from ghostlearn.io import write_table
-
-    write_table(frame, path)
-
-
 def train(
     family: Family,
     task: TaskData,
@@ -340,7 +335,7 @@ def train(
             record_epochs.append(e)
         resume_point = spec.checkpoint_every and e % spec.checkpoint_every == 0
         if e in listed or resume_point or e == spec.epochs:
-            _write_part(_history_frame(records, record_epochs), part_dir / f"part_{e:09d}.parquet")
+            write_table(_history_frame(records, record_epochs), part_dir / f"part_{e:09d}.parquet")
             records, record_epochs = [], []
             save_atomic(trainer.state_dict(), ckpt_dir / f"epoch_{e:09d}.pt")
             for old in ckpt_dir.glob("epoch_*.pt"):
