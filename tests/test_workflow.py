@@ -55,7 +55,14 @@ def test_rerun_gives_identical_tables(built: Path):
     before = {p.name: p.read_bytes() for p in tables.glob("*.csv")}
     result = run(
         snakemake_cmd(
-            "--cores", "2", "--configfile", "config/test.yaml", "--forcerun", "make_task", "vector_field"
+            "--cores",
+            "2",
+            "--configfile",
+            "config/test.yaml",
+            "--forcerun",
+            "train_gd",
+            "landscape",
+            "vector_field",
         ),
         built,
     )
