@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import run, snakemake_cmd
+from conftest import copy_workflow, run, snakemake_cmd
 
 from ghostlearn.figures import PANELS, panel_files
 
@@ -13,17 +13,7 @@ pytestmark = pytest.mark.workflow
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    import shutil
-
-    from conftest import ROOT, WORKFLOW_FILES
-
-    workdir = tmp_path_factory.mktemp("workflow")
-    for name in WORKFLOW_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, workdir / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, workdir / name)
+    workdir = copy_workflow(tmp_path_factory.mktemp("workflow"))
     result = run(snakemake_cmd("--cores", "2", "--configfile", "config/test.yaml"), workdir)
     assert result.returncode == 0, result.stderr[-4000:]
     return workdir
