@@ -12,8 +12,6 @@ after k updates (k = 0: the initialisation).
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +20,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ghostlearn.io import write_table
-from ghostlearn.models import Family, TaskFamily, init_networks
+from ghostlearn.io import atomic_path, write_table
+from ghostlearn.models import KAPPA_GRID, Family, TaskFamily, init_networks
 
 OPTIMIZERS = ("sgd", "adam")
 KERNELS = ("autograd", "fused")
@@ -100,7 +98,8 @@ class Trainer:
         E = len(spec.seeds)
         self.lrs = torch.tensor(spec.lrs, dtype=self.dtype, device=self.device)
         self.step_count = 0
-        self.moments = {k: (torch.zeros_like(v), torch.zeros_like(v)) for k, v in self.params.items()}
+        adam = spec.optimizer == "adam"
+        self.moments = {k: (torch.zeros_like(v), torch.zeros_like(v)) for k, v in self.params.items() if adam}
         self.diverged = torch.zeros(E, dtype=torch.bool, device=self.device)
         self.diverged_epoch = np.full(E, -1, dtype=np.int64)
         self.epoch = 0
@@ -108,7 +107,7 @@ class Trainer:
             raise ValueError(f"kernel: {family.name} has no fused kernel; use autograd")
         if spec.count_fixed_points and not hasattr(family, "flow_monitor"):
             raise ValueError(f"count_fixed_points: {family.name} has no one-dimensional flow to count on")
-        self._grid = torch.linspace(-15, 15, 1000, dtype=self.dtype, device=self.device)
+        self._grid = torch.linspace(*KAPPA_GRID, dtype=self.dtype, device=self.device)
         self._forward = family.forward
         self._fused = getattr(family, "fused_step", None)
         if spec.compile:
@@ -250,16 +249,9 @@ class Trainer:
 
 
 def save_atomic(obj, path: Path) -> None:
-    """torch.save to a temporary file in the same folder, then rename: a killed job leaves no torn file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    """torch.save through :func:`ghostlearn.io.atomic_path`: a killed job leaves no torn checkpoint."""
+    with atomic_path(path) as tmp:
         torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def load_checkpoint(path: Path) -> dict:

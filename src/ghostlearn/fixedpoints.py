@@ -20,8 +20,7 @@ import pandas as pd
 import torch
 from scipy import ndimage, optimize
 
-#: κ grid of the authors' rank-one flow curves: linspace(−15, 15, 1000).
-KAPPA_GRID = (-15.0, 15.0, 1000)
+from ghostlearn.models import KAPPA_GRID
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -28,14 +29,26 @@ def provenance(**extra) -> dict:
     return info
 
 
-def write_table(table: pd.DataFrame, path: str | Path, **meta) -> None:
-    """Write ``table`` as parquet (or CSV for a ``.csv`` path) atomically; parquet keeps ``meta``."""
+@contextmanager
+def atomic_path(path: str | Path):
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` in one rename, so a killed
+    job never leaves a torn file.  The temporary file is removed on failure."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        if path.suffix == ".csv":
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_table(table: pd.DataFrame, path: str | Path, **meta) -> None:
+    """Write ``table`` as parquet (or CSV for a ``.csv`` path) atomically; parquet keeps ``meta``."""
+    with atomic_path(path) as tmp:
+        if Path(path).suffix == ".csv":
             table.to_csv(tmp, index=False)
         else:
             arrow = pa.Table.from_pandas(table, preserve_index=False)
@@ -44,10 +57,6 @@ def write_table(table: pd.DataFrame, path: str | Path, **meta) -> None:
                 {**(arrow.schema.metadata or {}), b"ghostlearn": info.encode()}
             )
             pq.write_table(arrow, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def read_table(path: str | Path, columns=()) -> pd.DataFrame:

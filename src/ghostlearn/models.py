@@ -19,6 +19,8 @@ from torch import nn
 FAMILIES = ("rank_one", "rank_k", "full_canonical", "task_low_rank", "task_full")
 #: Initial state of every unit of the canonical models.
 CANONICAL_X0 = -0.3
+#: κ grid of the authors' rank-one flow curves: linspace(−15, 15, 1000).
+KAPPA_GRID = (-15.0, 15.0, 1000)
 
 
 def _randn(shape, g):

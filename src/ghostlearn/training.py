@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ghostlearn.engine import TaskData, TrainSpec, resolve_device, save_atomic, train
+from ghostlearn.engine import TaskData, TrainSpec, load_checkpoint, resolve_device, save_atomic, train
 from ghostlearn.models import Family, make_family
 
 
@@ -77,7 +77,7 @@ def run_job(
     summary["torch"] = torch.__version__
     checkpoints = {}
     for epoch in spec.checkpoint_epochs:
-        state = torch.load(Path(workdir) / "checkpoints" / f"epoch_{epoch:09d}.pt", weights_only=False)
+        state = load_checkpoint(Path(workdir) / "checkpoints" / f"epoch_{epoch:09d}.pt")
         checkpoints[epoch] = state["params"]
     checkpoints["final"] = {k: v.cpu() for k, v in trainer.params.items()}
     checkpoints["networks"] = ids.tolist()
