@@ -31,8 +31,13 @@ localrules:
     gd_trajectories,
     rnn_summary,
     critical_lr,
+    landmarks,
+    fig3_epochs,
     fig1,
     fig2,
+    fig3,
+    fig4,
+    fig5,
     fig8a,
     theory,
 

@@ -48,3 +48,42 @@ def test_drop_epoch_of_a_plateau_then_abrupt_drop():
         "ghost_precedes_drop": True,
     }
     assert ghost_before_drop([], 120.0)["ghost_precedes_drop"] is None
+
+
+def test_plateau_length_counts_the_stretch_at_the_pre_drop_level():
+    from ghostlearn.landmarks import plateau_length
+
+    epochs = np.arange(1, 301)
+    # Fig. 5 DCDT shape: 0.83 falling to a plateau at 0.45 by epoch 20, abrupt drop at epoch 120
+    loss = np.where(epochs < 20, 0.83 - (0.83 - 0.45) * epochs / 20, 0.45)
+    loss = np.where(epochs >= 120, 0.05, loss)
+    assert plateau_length(epochs, loss, 120.0) == pytest.approx(120 - 19, abs=2)
+    flat = np.where(epochs >= 120, 0.05, 0.9999)  # Fig. 3c shape: on the plateau from the first epoch
+    assert plateau_length(epochs, flat, 120.0) == 119
+    assert np.isnan(plateau_length(epochs, flat, float("nan")))
+
+
+def test_first_epoch_at_least():
+    from ghostlearn.landmarks import first_epoch_at_least
+
+    assert first_epoch_at_least([1, 2, 3, 4], [0.5, 0.98, 0.99, 1.0], 0.99) == 3
+    assert np.isnan(first_epoch_at_least([1, 2], [0.1, 0.2], 0.99))
+
+
+def test_unstable_epochs_prefers_the_authors_then_the_largest_swings():
+    from ghostlearn.landmarks import unstable_epochs
+
+    epochs = np.arange(1, 401)
+    loss = np.where(epochs < 100, 1.0, 0.1)
+    loss[150], loss[170], loss[180] = 0.5, 0.9, 0.7  # swings after updates 150/151, 170/171, 180/181
+    kept = range(90, 260)
+    chosen, rule = unstable_epochs(epochs, loss, kept, 100.0, preferred=(120, 130, 140))
+    assert chosen == [120, 130, 140] and "authors" in rule
+    chosen, rule = unstable_epochs(epochs, loss, kept, 100.0, preferred=(120, 130, 999))
+    assert chosen == [170, 171, 180] and "swings" in rule  # |Δloss| 0.8, 0.8, 0.6 beat 0.4
+    flat = np.ones(400)
+    flat[[200, 230, 240]] = 0.9
+    chosen, rule = unstable_epochs(epochs, flat, kept, float("nan"))  # no drop: every kept epoch competes
+    assert chosen == [200, 201, 230] and "no drop" in rule  # loss 0.9 at epochs 201, 231, 241
+    with pytest.raises(ValueError, match="fewer than 3"):
+        unstable_epochs(epochs, loss, [100, 101], 100.0)

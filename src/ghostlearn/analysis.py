@@ -18,9 +18,12 @@ def settings_from_config(analysis: dict) -> fp.SlowPointSettings:
     return fp.SlowPointSettings(**{k: analysis[k] for k in keys if k in analysis})
 
 
-def trajectories(family: TaskFamily, params: dict, task: TaskData, seed: int = 0) -> np.ndarray:
-    """States r_0 … r_S (E, B, S + 1, N) of every trial at the given parameters, with the family's noise
-    drawn from a generator seeded ``seed`` (the authors seed torch with 0 before each flow map)."""
+def trajectories(
+    family: TaskFamily, params: dict, task: TaskData, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """States r_0 … r_S (E, B, S + 1, N) and outputs o_0 … o_{S−1} (E, B, S) of every trial at the given
+    parameters, with the family's noise drawn from a generator seeded ``seed`` (the authors seed torch
+    with 0 before each flow map)."""
     g = torch.Generator().manual_seed(seed)
     E = next(iter(params.values())).shape[0]
     B, S = task.targets.shape
@@ -32,34 +35,76 @@ def trajectories(family: TaskFamily, params: dict, task: TaskData, seed: int = 0
     )
     params = {k: v.to(torch.float64) for k, v in params.items()}
     with torch.no_grad():
-        _, states = family.forward(
+        outputs, states = family.forward(
             params, task.targets.double(), task.inputs.double(), noise=noise, r0=r0, return_states=True
         )
-    return states.numpy()
+    return states.numpy(), outputs.numpy()
 
 
 def _rank_one(params, i):
+    """(points, flow curve) of one rank-one network: fixed points and ghosts of F(κ) = −κ + nᵀtanh(mκ + b),
+    and F on the authors' κ grid with κ₀ = nᵀx₀ of this checkpoint."""
     m, n, b = (params[k][i].double().numpy() for k in ("m", "n", "b"))
     points = fp.rank_one_points(m, n, b)
     kappa = np.linspace(*fp.KAPPA_GRID)
+    curve = fp.flow_curve(m, n, b, kappa)
     points["kappa0"] = fp.kappa0(n)
-    points["fixed_point_count"] = int(fp.count_sign_changes(fp.flow_curve(m, n, b, kappa)))
-    return points
+    points["fixed_point_count"] = int(fp.count_sign_changes(curve))
+    return points, pd.DataFrame({"kappa": kappa, "velocity": curve, "kappa0": fp.kappa0(n)})
 
 
-def _low_rank(params, i, states, settings, grid):
+def _latent(params, i):
+    """The exact latent field of a rank-2 network and the read-out direction in latent coordinates."""
     J = (params["S_l"][i] @ params["S_r"][i]).T.double().numpy()  # the code's r @ S_l S_r is J r
     M, P = fp.latent_reduction(J)
     field = fp.LatentField(M, P, params["b"][i].double().numpy())
-    latent = states[i] @ P.T
+    # read-out pre-activation of the back-projected state r = Pᵀκ: z = κ · P S_l w_out + b_out
+    readout = P @ (params["S_l"][i].double().numpy() @ params["w_out"][i].double().numpy().reshape(-1))
+    return field, readout, float(params["b_out"][i].double().reshape(-1)[0])
+
+
+def latent_map(
+    field: fp.LatentField, readout, b_out: float, lo: float, hi: float, points: int
+) -> pd.DataFrame:
+    """The flow map the figures draw: on a ``points``² grid over [lo, hi]², the speed q = ‖F‖, the
+    velocity F and the read-out pre-activation z(κ) (PAPER.md §1c, flow-map panel content)."""
+    axis = np.linspace(lo, hi, points)
+    k1, k2 = np.meshgrid(axis, axis, indexing="ij")
+    kappa = np.stack([k1.ravel(), k2.ravel()], axis=1)
+    F = field(kappa)
+    return pd.DataFrame(
+        {
+            "kappa_1": kappa[:, 0],
+            "kappa_2": kappa[:, 1],
+            "speed": np.linalg.norm(F, axis=1),
+            "velocity_1": F[:, 0],
+            "velocity_2": F[:, 1],
+            "readout": kappa @ readout + b_out,
+        }
+    )
+
+
+def _low_rank(params, i, states, settings, analysis):
+    field, readout, b_out = _latent(params, i)
+    grid = analysis["grid"]
+    latent = states[i] @ field.P.T
     table, _, _ = fp.latent_points(field, grid["lo"], grid["hi"], grid["points"], latent, settings)
-    return table
+    views = {"main": (grid["lo"], grid["hi"])}
+    if analysis.get("closeup"):
+        views["closeup"] = tuple(analysis["closeup"])
+    points = analysis.get("display_points", 400)
+    maps = [
+        latent_map(field, readout, b_out, lo, hi, points).assign(view=view)
+        for view, (lo, hi) in views.items()
+    ]
+    return table, pd.concat(maps, ignore_index=True)
 
 
-def _full(params, i, states, settings, adam_iters, basis):
+def _full(params, i, states, settings, analysis, basis):
     J = params["W_rec"][i].T.double().numpy()  # the code's r @ W_rec is J r
     b = params["b"][i].double().numpy()
-    return fp.full_rank_points(J, b, states[i], settings, basis=basis, adam_iters=adam_iters)
+    search = {"adam_iters": analysis["adam_iters"], "newton_steps": analysis.get("full_rank_newton_steps", 1)}
+    return fp.full_rank_points(J, b, states[i], settings, basis=basis, **search)
 
 
 def analyse_job(
@@ -68,49 +113,64 @@ def analyse_job(
     task: TaskData,
     analysis: dict,
     log=None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Every network at every checkpoint epoch of a job.
 
-    Returns (points, trajectories): points has one row per point (network, epoch, kind, the point's
-    coordinates, speed q and Jacobian eigenvalues; columns depend on the family, see fixedpoints);
-    trajectories has one row per network, epoch, trial and state r_0 … r_S of the task RNNs, in the
-    coordinates the figures draw (latent κ for rank 2, PC1–3 of the network's PCA for full rank).
+    Returns (points, trajectories, fields): points has one row per point (network, epoch, kind, the
+    point's coordinates, speed q and Jacobian eigenvalues; columns depend on the family, see
+    fixedpoints); trajectories has one row per network, epoch, trial and state r_0 … r_S of the task RNNs,
+    in the coordinates the figures draw (latent κ for rank 2, PC1–3 of the network's PCA for full rank),
+    with the output read from that state and its target (NaN after the last step); fields holds the flow
+    the figures draw: the rank-one flow curve F(κ) (with κ₀), or the rank-2 flow maps (:func:`latent_map`,
+    one per view), one row per grid point; it has only the key columns for full rank.
     """
     settings = settings_from_config(analysis)
     ids = checkpoints["networks"]
     epochs = sorted(k for k in checkpoints if isinstance(k, int))
     is_task = isinstance(family, TaskFamily)
-    states = {e: trajectories(family, checkpoints[e], task) for e in epochs} if is_task else {}
+    runs = {e: trajectories(family, checkpoints[e], task) for e in epochs} if is_task else {}
+    states = {e: run[0] for e, run in runs.items()}
     # Fig. 5: one PCA per network, fitted on the states of all its checkpoints together
     bases = [fp.pca(np.stack([states[e][i] for e in epochs])) for i in range(len(ids))] if is_task else []
-    tables, paths = [], []
+    tables, paths, fields = [], [], []
     for epoch in epochs:
         params = checkpoints[epoch]
         if is_task:
             paths += [
-                _projected(family, params, i, network, epoch, states[epoch], bases[i])
+                _projected(family, params, i, network, epoch, runs[epoch], bases[i], task)
                 for i, network in enumerate(ids)
             ]
         for i, network in enumerate(ids):
+            field = None
             if family.name == "rank_one":
-                table = _rank_one(params, i)
+                table, field = _rank_one(params, i)
             elif family.name == "task_low_rank":
-                table = _low_rank(params, i, states[epoch], settings, analysis["grid"])
+                table, field = _low_rank(params, i, states[epoch], settings, analysis)
             else:
-                table = _full(params, i, states[epoch], settings, analysis["adam_iters"], bases[i])
+                table = _full(params, i, states[epoch], settings, analysis, bases[i])
             tables.append(table.assign(network=network, epoch=epoch))
+            if field is not None:
+                fields.append(field.assign(network=network, epoch=epoch))
         if log:
             print(f"epoch {epoch}: {len(ids)} networks analysed", file=log, flush=True)
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     front = ["network", "epoch", "kind"]
     trajectories_table = pd.concat(paths, ignore_index=True) if paths else pd.DataFrame()
-    return table[front + [c for c in table.columns if c not in front]], trajectories_table
+    fields_table = (
+        pd.concat(fields, ignore_index=True) if fields else pd.DataFrame({"network": [], "epoch": []})
+    )
+    fields_table = fields_table[
+        ["network", "epoch"] + [c for c in fields_table if c not in ("network", "epoch")]
+    ]
+    return table[front + [c for c in table.columns if c not in front]], trajectories_table, fields_table
 
 
-def _projected(family, params, i, network, epoch, states, basis) -> pd.DataFrame:
-    """One network's trial trajectories in figure coordinates, as a tidy table."""
-    x = states[i]  # (B, S + 1, N)
+def _projected(family, params, i, network, epoch, run, basis, task) -> pd.DataFrame:
+    """One network's trial trajectories in figure coordinates, with outputs and targets, as a tidy table."""
+    x = run[0][i]  # (B, S + 1, N)
     B, steps, _ = x.shape
+    outputs = np.concatenate([run[1][i], np.full((B, 1), np.nan)], axis=1)
+    targets = np.concatenate([task.targets.double().numpy(), np.full((B, 1), np.nan)], axis=1)
     if family.name == "task_low_rank":
         _, P = fp.latent_reduction((params["S_l"][i] @ params["S_r"][i]).T.double().numpy())
         coords = {"kappa_1": x @ P[0], "kappa_2": x @ P[1]}
@@ -125,6 +185,7 @@ def _projected(family, params, i, network, epoch, states, basis) -> pd.DataFrame
         "state": np.tile(np.arange(steps), B),
     }
     frame.update({name: value.ravel() for name, value in coords.items()})
+    frame.update(output=outputs.ravel(), target=targets.ravel())
     return pd.DataFrame(frame)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import yaml
 
 from ghostlearn import canonical
+from ghostlearn.figures import FIGURE_EXPERIMENTS
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -112,8 +113,16 @@ def _semantic_errors(config: dict) -> list[str]:
     if low >= high:
         errors.append("canonical.theory_check.lr_over_critical: low must be below high")
     errors += _range_errors("canonical.theory_check", theory)
-    for name, exp in config.get("rnn", {}).get("experiments", {}).items():
+    experiments = config.get("rnn", {}).get("experiments", {})
+    for name, exp in experiments.items():
         errors += _rnn_errors(f"rnn.experiments.{name}", exp)
+    for figure, names in FIGURE_EXPERIMENTS.items():
+        if figure in config["figures"]:
+            errors += [
+                f"rnn.experiments.{n}: missing, but figure {figure} needs it"
+                for n in names
+                if n not in experiments
+            ]
     return errors
 
 
@@ -166,7 +175,10 @@ def _rnn_errors(key: str, exp: dict) -> list[str]:
         errors.append(f"{key}.output_l1_norm: only task_full networks have an output normalisation")
     if isinstance(exp["learning_rates"], dict) and "critical_multiples" in exp["learning_rates"]:
         errors.append(f"{key}.learning_rates: critical_multiples is defined for the 1-D model only")
-    for listed in ("checkpoint_epochs", "report_epochs"):
+    window = exp.get("checkpoint_window")
+    if window and window[0] > window[1]:
+        errors.append(f"{key}.checkpoint_window: first must not exceed last")
+    for listed in ("checkpoint_epochs", "report_epochs", "checkpoint_window"):
         errors += [
             f"{key}.{listed}: epoch {e} is beyond epochs = {exp['epochs']}"
             for e in exp.get(listed, [])
@@ -254,10 +266,18 @@ def rnn_jobs(exp: dict) -> list[list[dict]]:
 ANALYSABLE = ("rank_one", "task_low_rank", "task_full")
 
 
+def checkpoint_epochs(exp: dict) -> list[int]:
+    """Every epoch whose parameters an RNN experiment keeps: ``checkpoint_epochs`` and the whole
+    ``checkpoint_window``, sorted."""
+    window = exp.get("checkpoint_window")
+    extra = range(window[0], window[1] + 1) if window else []
+    return sorted(set(exp.get("checkpoint_epochs", [])) | set(extra))
+
+
 def analysable(exp: dict) -> bool:
     """Whether an RNN experiment is analysed: a known family (rank 2 if low-rank) that keeps checkpoints."""
     model = exp["model"]
-    if model["family"] not in ANALYSABLE or not exp.get("checkpoint_epochs"):
+    if model["family"] not in ANALYSABLE or not checkpoint_epochs(exp):
         return False
     return model["family"] != "task_low_rank" or model.get("K") == 2
 

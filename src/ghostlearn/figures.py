@@ -7,11 +7,48 @@ notebooks save exactly these names, so a correction to a letter is made here onc
 PANELS = {
     "fig1": ("fig1_pos", "fig1_neg"),
     "fig2": ("fig2a_loss", "fig2b_loss_decrease", "fig2c_r_changes", "fig2d_final_loss_vs_lr"),
+    "fig3": (
+        "fig3a_loss_small_lr",
+        "fig3b_flow_curves",
+        "fig3c_loss_large_lr",
+        "fig3c_inset",
+        "fig3d_flow_curves_unstable",
+        "fig3_fixed_point_test",
+    ),
+    "fig4": (
+        "fig4a_dcdt_loss",
+        "fig4b_dcdt_flow_maps",
+        "fig4c_dcdt_closeups",
+        "fig4d_dcdt_slow_points",
+        "fig4e_dmts_loss",
+        "fig4f_dmts_flow_maps",
+        "fig4g_dmts_slow_points",
+    ),
+    "fig5": (
+        "fig5a_dcdt_loss",
+        "fig5b_dcdt_accuracy",
+        "fig5c_dcdt_pca",
+        "fig5d_dmts_loss",
+        "fig5e_dmts_accuracy",
+        "fig5f_dmts_pca",
+    ),
     "fig8a": ("fig8a_gradient",),
     "theory": ("theory_critical_lr",),
 }
 
 FORMATS = ("pdf", "png")
+
+#: The RNN experiments (config ``rnn.experiments`` names) each figure draws; a config that enables the
+#: figure must define them (any sizes: the quick config runs smaller versions under the same names).
+FIGURE_EXPERIMENTS = {
+    "fig3": ("fig3_small_lr", "fig3_large_lr"),
+    "fig4": ("fig4_dcdt", "fig4_dmts"),
+    "fig5": ("fig5_dcdt", "fig5_dmts"),
+}
+
+#: Fig. 3c inset and 3d: the authors' epochs on their float path (PAPER.md §5 item 10), used when the run
+#: keeps them and they fall in its unstable stretch after the drop (see summaries.epoch_choices).
+FIG3_AUTHORS_EPOCHS = (5156, 5163, 5166)
 
 
 def panel_files(figure: str, root: str = "results/figures") -> list[str]:

@@ -275,11 +275,12 @@ def full_rank_slow_points(
     adam_lr: float = 1e-2,
     adam_iters: int = 5000,
     newton_damping: float = 1e-4,
+    newton_steps: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Minimise ‖G(x)‖², G(x) = −x + tanh(Jx + b), from every guess (K, N): Adam on the mean over all
-    guesses jointly, then one damped Newton step per point with the exact Hessian
-    2(J_Gᵀ J_G + Jᵀ diag(G ⊙ −2 tanh z (1 − tanh² z)) J) + λI (PAPER.md §1c).  Returns (x (K, N), speed
-    ‖G(x)‖ (K,)), float64."""
+    guesses jointly, then damped Newton steps per point with the exact Hessian
+    2(J_Gᵀ J_G + Jᵀ diag(G ⊙ −2 tanh z (1 − tanh² z)) J) + λI (PAPER.md §1c: one step; a step that does
+    not lower a point's speed is not taken).  Returns (x (K, N), speed ‖G(x)‖ (K,)), float64."""
     Jt = torch.as_tensor(J, dtype=torch.float64)
     bt = torch.as_tensor(b, dtype=torch.float64)
     x = torch.tensor(np.asarray(guesses, dtype=float), dtype=torch.float64, requires_grad=True)
@@ -294,15 +295,22 @@ def full_rank_slow_points(
         optimiser.step()
     with torch.no_grad():
         x = x.detach()
-        G = velocity(x)
-        t = torch.tanh(x @ Jt.T + bt)
-        JG = full_rank_jacobian(Jt, bt, x)
-        weights = G * (-2 * t * (1 - t**2))
-        H = 2 * (JG.transpose(1, 2) @ JG + Jt.T @ (weights[:, :, None] * Jt[None]))
-        H += newton_damping * torch.eye(len(bt), dtype=torch.float64)
-        grad = 2 * (JG.transpose(1, 2) @ G[:, :, None])
-        x = x - torch.linalg.solve(H, grad)[..., 0]
         speed = velocity(x).norm(dim=1)
+        for _ in range(newton_steps):
+            G = velocity(x)
+            t = torch.tanh(x @ Jt.T + bt)
+            JG = full_rank_jacobian(Jt, bt, x)
+            weights = G * (-2 * t * (1 - t**2))
+            H = 2 * (JG.transpose(1, 2) @ JG + Jt.T @ (weights[:, :, None] * Jt[None]))
+            H += newton_damping * torch.eye(len(bt), dtype=torch.float64)
+            grad = 2 * (JG.transpose(1, 2) @ G[:, :, None])
+            candidate = x - torch.linalg.solve(H, grad)[..., 0]
+            new_speed = velocity(candidate).norm(dim=1)
+            better = new_speed < speed
+            if not better.any():
+                break
+            x = torch.where(better[:, None], candidate, x)
+            speed = torch.where(better, new_speed, speed)
     return x.numpy(), speed.numpy()
 
 

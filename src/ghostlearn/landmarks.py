@@ -53,14 +53,24 @@ def plateau_level(loss: np.ndarray, window: int = 10) -> float:
 
 
 def drop_epoch(epochs: np.ndarray, loss: np.ndarray, fraction: float = 0.5, window: int = 10) -> float:
-    """Epoch of abrupt learning: the first recorded epoch whose loss is below ``fraction`` times the plateau
-    level (:func:`plateau_level`).  NaN when the loss never drops that far.
+    """Epoch of abrupt learning.
 
-    E.g. Fig. 3c (seed 40, η = 0.02): plateau 0.9999, first loss below 0.5 at epoch 5052.
+    Rule: the run learned if its final loss (median of the last ``window`` recorded values) is below
+    ``fraction`` times the plateau level (:func:`plateau_level`); the drop epoch is then the first recorded
+    epoch whose loss is below the geometric mean of the plateau and final levels, i.e. half-way down on
+    the log axis the figures use.  NaN when the run did not learn.  The geometric midpoint makes the rule
+    insensitive to an early, slow decrease before the plateau (Fig. 4 DCDT: 0.47 → 0.2 in the first few
+    hundred epochs, the abrupt drop thousands of epochs later).
+
+    E.g. Fig. 3c (seed 40, η = 0.02): plateau 0.9999, final ≈ 0.04, drop right after epoch 5050.
     """
     epochs = np.asarray(epochs)
     loss = np.asarray(loss, dtype=float)
-    below = np.nonzero(loss < fraction * plateau_level(loss, window))[0]
+    plateau = plateau_level(loss, window)
+    final = float(np.median(loss[-max(1, window) :]))
+    if not final < fraction * plateau:
+        return float("nan")
+    below = np.nonzero(loss < np.sqrt(plateau * final))[0]
     return float(epochs[below[0]]) if below.size else float("nan")
 
 
@@ -71,3 +81,66 @@ def ghost_before_drop(ghost_epochs: np.ndarray, drop: float) -> dict:
     first = float(ghost_epochs[0]) if ghost_epochs.size else float("nan")
     precedes = None if np.isnan(first) or np.isnan(drop) else bool(first < drop)
     return {"first_ghost_epoch": first, "drop_epoch": drop, "ghost_precedes_drop": precedes}
+
+
+def plateau_length(
+    epochs: np.ndarray, loss: np.ndarray, drop: float, tolerance: float = 0.1, window: int = 10
+) -> float:
+    """Epochs spent on the plateau before the drop at ``drop``.
+
+    Rule: the plateau is the stretch before the drop where the loss stays within ``tolerance`` (relative)
+    of its pre-drop level (the median of the last ``window`` recorded values before the drop); its length
+    is the drop epoch minus the first epoch of that stretch.  Fig. 3c: the loss sits at 0.9999 from epoch
+    1, so the plateau is ≈ the drop epoch; Fig. 5 DCDT: the loss falls from 0.83 to ≈ 0.45 first, and the
+    plateau is the ≈ 100 epochs at ≈ 0.45.  NaN without a drop.
+    """
+    epochs = np.asarray(epochs, dtype=float)
+    loss = np.asarray(loss, dtype=float)
+    before = epochs < drop
+    if np.isnan(drop) or not before.any():
+        return float("nan")
+    level = float(np.median(loss[before][-window:]))
+    outside = np.nonzero(before & (np.abs(loss - level) > tolerance * level))[0]
+    start = epochs[outside[-1] + 1] if outside.size else epochs[0]
+    return float(drop - start)
+
+
+def first_epoch_at_least(epochs: np.ndarray, values: np.ndarray, level: float) -> float:
+    """The first epoch whose value reaches ``level`` (e.g. accuracy ≥ 0.99), NaN if none does."""
+    hit = np.nonzero(np.asarray(values, dtype=float) >= level)[0]
+    return float(np.asarray(epochs)[hit[0]]) if hit.size else float("nan")
+
+
+def unstable_epochs(
+    epochs: np.ndarray,
+    loss: np.ndarray,
+    candidates,
+    drop: float,
+    preferred=(),
+    window: int = 200,
+    count: int = 3,
+) -> tuple[list[int], str]:
+    """Epochs of the unstable stretch right after an abrupt drop (Fig. 3c inset, 3d; PAPER.md §5 item 10).
+
+    ``candidates`` are the epochs whose parameters were kept.  Rule: the ``preferred`` epochs (the
+    authors') when all of them were kept and lie in [drop, drop + window]; otherwise the ``count`` kept
+    epochs in that window whose update changed the loss most, |loss(k + 1) − loss(k)| (history epoch k is
+    the loss before the k-th update).  Without a drop (NaN: the run did not learn) the window is every
+    kept epoch, and the rule says so.  Returns (sorted epochs, the rule applied, in words).
+    """
+    if np.isnan(drop):
+        kept = sorted(int(c) for c in candidates)
+        where = "no drop found; of all kept epochs"
+    else:
+        kept = sorted(int(c) for c in candidates if drop <= c <= drop + window)
+        where = f"within {window} epochs after the drop at {drop:g}"
+    if preferred and all(p in kept for p in preferred):
+        return sorted(int(p) for p in preferred), f"authors' epochs, {where}"
+    series = dict(
+        zip(np.asarray(epochs, dtype=int).tolist(), np.asarray(loss, dtype=float).tolist(), strict=True)
+    )
+    swings = {k: abs(series[k + 1] - series[k]) for k in kept if k in series and k + 1 in series}
+    if len(swings) < count:
+        raise ValueError(f"fewer than {count} kept epochs with a recorded loss ({where})")
+    chosen = sorted(sorted(swings, key=lambda k: (-swings[k], k))[:count])
+    return chosen, f"the {count} largest loss swings |loss(k + 1) - loss(k)|, {where}"

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ghostlearn.config import checkpoint_epochs
 from ghostlearn.engine import TaskData, TrainSpec, load_checkpoint, resolve_device, save_atomic, train
 from ghostlearn.models import Family, make_family
 
@@ -50,7 +51,7 @@ def run_job(
         epochs=exp["epochs"],
         optimizer=exp.get("optimizer", "sgd"),
         dtype=dtype,
-        checkpoint_epochs=list(exp.get("checkpoint_epochs", [])),
+        checkpoint_epochs=checkpoint_epochs(exp),
         checkpoint_every=exp.get("checkpoint_every", 0),
         history_every=exp.get("history_every", 1),
         keep_epochs=list(exp.get("report_epochs", [])),

@@ -93,11 +93,15 @@ rule rnn_points:
         trajectories=lambda wc: rnn_job_files(
             wc.experiment, "trajectories.parquet", "results/analysis/rnn"
         ),
+        fields=lambda wc: rnn_job_files(
+            wc.experiment, "fields.parquet", "results/analysis/rnn"
+        ),
         histories=lambda wc: rnn_job_files(wc.experiment, "history.parquet"),
     output:
         points="results/tables/rnn_{experiment}_points.csv",
         trajectories="results/tables/rnn_{experiment}_trajectories.parquet",
         ghosts="results/tables/rnn_{experiment}_ghost_vs_drop.csv",
+        fields="results/tables/rnn_{experiment}_fields.parquet",
     log:
         "results/logs/aggregate/rnn_{experiment}_points.log",
     benchmark:
@@ -108,3 +112,67 @@ rule rnn_points:
         drop_fraction=config["analysis"]["drop_fraction"],
     script:
         "../scripts/rnn_points.py"
+
+
+rule rnn_history:
+    input:
+        histories=lambda wc: rnn_job_files(wc.experiment, "history.parquet"),
+    output:
+        "results/tables/rnn_{experiment}_history.parquet",
+    log:
+        "results/logs/aggregate/rnn_{experiment}_history.log",
+    benchmark:
+        "results/benchmarks/aggregate/rnn_{experiment}_history.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/rnn_history.py"
+
+
+rule landmarks:
+    input:
+        histories=lambda wc: [
+            f"results/tables/rnn_{name}_history.parquet"
+            for name in FIGURE_EXPERIMENTS[wc.figure]
+        ],
+        ghosts=lambda wc: [
+            f"results/tables/rnn_{name}_ghost_vs_drop.csv"
+            for name in FIGURE_EXPERIMENTS[wc.figure]
+            if name in ANALYSED
+        ],
+    output:
+        "results/tables/{figure}_landmarks.csv",
+    log:
+        "results/logs/aggregate/{figure}_landmarks.log",
+    benchmark:
+        "results/benchmarks/aggregate/{figure}_landmarks.tsv"
+    wildcard_constraints:
+        figure="|".join(FIGURE_EXPERIMENTS),
+    conda:
+        ENV
+    params:
+        experiments=lambda wc: FIGURE_EXPERIMENTS[wc.figure],
+        analysed=ANALYSED,
+        drop_fraction=config["analysis"]["drop_fraction"],
+    script:
+        "../scripts/landmarks.py"
+
+
+rule fig3_epochs:
+    input:
+        small="results/tables/rnn_fig3_small_lr_history.parquet",
+        large="results/tables/rnn_fig3_large_lr_history.parquet",
+    output:
+        "results/tables/fig3_epochs.csv",
+    log:
+        "results/logs/aggregate/fig3_epochs.log",
+    benchmark:
+        "results/benchmarks/aggregate/fig3_epochs.tsv"
+    conda:
+        ENV
+    params:
+        small=lambda wc: RNN["fig3_small_lr"]["checkpoint_epochs"],
+        large=lambda wc: checkpoint_epochs(RNN["fig3_large_lr"]),
+        drop_fraction=config["analysis"]["drop_fraction"],
+    script:
+        "../scripts/fig3_epochs.py"

@@ -29,6 +29,7 @@ rule analyse_checkpoints:
     output:
         points="results/analysis/rnn/{experiment}/job{job}/points.parquet",
         trajectories="results/analysis/rnn/{experiment}/job{job}/trajectories.parquet",
+        fields="results/analysis/rnn/{experiment}/job{job}/fields.parquet",
     log:
         "results/logs/analysis/rnn_{experiment}_job{job}.log",
     benchmark:

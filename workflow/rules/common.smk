@@ -23,10 +23,11 @@ from ghostlearn.config import (
     ConfigError,
     analysable,
     check_config,
+    checkpoint_epochs,
     gd_experiments,
     rnn_jobs,
 )
-from ghostlearn.figures import panel_files
+from ghostlearn.figures import FIGURE_EXPERIMENTS, panel_files
 from ghostlearn.tasks import task_name
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
@@ -189,10 +190,30 @@ def notebook_args(wildcards, input):
     return " ".join([*args, "-p figures_dir results/figures"])
 
 
+def rnn_tables(*names, kinds=("history",)):
+    """Named notebook inputs: the aggregated tables of the given experiments."""
+    suffix = {
+        "history": "history.parquet",
+        "points": "points.csv",
+        "trajectories": "trajectories.parquet",
+        "fields": "fields.parquet",
+    }
+    return {
+        f"{kind}_{name}": f"results/tables/rnn_{name}_{suffix[kind]}"
+        for name in names
+        for kind in kinds
+    }
+
+
 def all_targets():
     """Every enabled figure, plus the summary table of every gradient-descent experiment."""
     targets = [f for figure in config["figures"] for f in panel_files(figure)]
     targets += [f"results/tables/gd_{name}_loss_vs_lr.csv" for name in CANON["gd"]]
     targets += [f"results/tables/rnn_{name}_networks.csv" for name in RNN]
     targets += [f"results/tables/rnn_{name}_ghost_vs_drop.csv" for name in ANALYSED]
+    targets += [
+        f"results/tables/{figure}_landmarks.csv"
+        for figure in config["figures"]
+        if figure in FIGURE_EXPERIMENTS
+    ]
     return targets

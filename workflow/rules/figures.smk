@@ -86,3 +86,74 @@ rule theory:
         args=notebook_args,
     shell:
         NOTEBOOK
+
+
+rule fig3:
+    input:
+        **rnn_tables(
+            "fig3_small_lr", "fig3_large_lr", kinds=("history", "points", "fields")
+        ),
+        notebook="notebooks/fig3.py",
+        epochs="results/tables/fig3_epochs.csv",
+        landmarks="results/tables/fig3_landmarks.csv",
+    output:
+        panel_files("fig3"),
+    log:
+        notebook="results/notebooks/fig3.ipynb",
+        stderr="results/logs/figures/fig3.log",
+    benchmark:
+        "results/benchmarks/figures/fig3.tsv"
+    conda:
+        ENV
+    params:
+        args=notebook_args,
+    shell:
+        NOTEBOOK
+
+
+rule fig4:
+    input:
+        **rnn_tables(
+            "fig4_dcdt",
+            "fig4_dmts",
+            kinds=("history", "points", "trajectories", "fields"),
+        ),
+        notebook="notebooks/fig4.py",
+        landmarks="results/tables/fig4_landmarks.csv",
+    output:
+        panel_files("fig4"),
+    log:
+        notebook="results/notebooks/fig4.ipynb",
+        stderr="results/logs/figures/fig4.log",
+    benchmark:
+        "results/benchmarks/figures/fig4.tsv"
+    conda:
+        ENV
+    params:
+        args=lambda wc, input: notebook_args(wc, input)
+        + f" -p fixed_tol {config['analysis']['fixed_tol']}"
+        + f" -p ghost_tol {config['analysis']['ghost_tol']}",
+    shell:
+        NOTEBOOK
+
+
+rule fig5:
+    input:
+        **rnn_tables(
+            "fig5_dcdt", "fig5_dmts", kinds=("history", "points", "trajectories")
+        ),
+        notebook="notebooks/fig5.py",
+        landmarks="results/tables/fig5_landmarks.csv",
+    output:
+        panel_files("fig5"),
+    log:
+        notebook="results/notebooks/fig5.ipynb",
+        stderr="results/logs/figures/fig5.log",
+    benchmark:
+        "results/benchmarks/figures/fig5.tsv"
+    conda:
+        ENV
+    params:
+        args=notebook_args,
+    shell:
+        NOTEBOOK

@@ -13,10 +13,18 @@ from ghostlearn.training import family_from_config
 
 torch.set_num_threads(snakemake.threads)
 exp = snakemake.params.experiment
-task = TaskData.from_table(read_table(snakemake.input.task, ["trial", "step", "input", "target"]))
+table = read_table(snakemake.input.task, ["trial", "step", "input", "target"])
 checkpoints = load_checkpoint(snakemake.input.checkpoints)
-points, trajectories = analyse_job(
-    family_from_config(exp), checkpoints, task, snakemake.params.analysis, log=sys.stderr
+points, trajectories, fields = analyse_job(
+    family_from_config(exp),
+    checkpoints,
+    TaskData.from_table(table),
+    snakemake.params.analysis,
+    log=sys.stderr,
 )
+if len(trajectories) and "cls" in table:
+    classes = table.drop_duplicates("trial").set_index("trial")["cls"]
+    trajectories["cls"] = classes.loc[trajectories["trial"]].to_numpy()
 write_table(points, snakemake.output.points, experiment=exp, analysis=snakemake.params.analysis)
 write_table(trajectories, snakemake.output.trajectories, experiment=exp)
+write_table(fields, snakemake.output.fields, experiment=exp, analysis=snakemake.params.analysis)

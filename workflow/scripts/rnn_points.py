@@ -18,4 +18,6 @@ history = pd.concat(
 write_table(points, snakemake.output.points)
 trajectories = [pd.read_parquet(p) for p in snakemake.input.trajectories]
 write_table(pd.concat(trajectories, ignore_index=True), snakemake.output.trajectories)
+fields = [pd.read_parquet(p) for p in snakemake.input.fields]
+write_table(pd.concat(fields, ignore_index=True), snakemake.output.fields)
 write_table(ghost_versus_drop(history, points, snakemake.params.drop_fraction), snakemake.output.ghosts)

@@ -1,0 +1,117 @@
+"""Figure tables of the RNN experiments: landmarks read off training histories and checkpoint analyses,
+and the epochs a figure draws (PAPER.md §3 Figures 3–5).
+
+Landmark tables are long: one row per (figure, experiment, landmark) with a numeric value and, in
+``detail``, the rule or unit that defines it, so one scorecard can read every figure's table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ghostlearn import landmarks
+
+LANDMARK_COLUMNS = ["figure", "experiment", "landmark", "value", "detail"]
+
+#: Accuracy that counts as "learned" for the first-accurate-epoch landmark (Fig. 5: 0.99 first at 294).
+ACCURATE = 0.99
+
+
+def network_landmarks(
+    history: pd.DataFrame, ghosts: pd.DataFrame | None = None, drop_fraction: float = 0.5
+) -> dict[str, tuple[float, str]]:
+    """Landmarks of one network's training history (sorted by epoch): {name: (value, rule)}."""
+    epochs = history["epoch"].to_numpy()
+    loss = history["loss"].to_numpy(dtype=float)
+    drop = landmarks.drop_epoch(epochs, loss, drop_fraction)
+    out = {
+        "first_loss": (float(loss[0]), f"loss at epoch {int(epochs[0])}"),
+        "plateau_loss": (landmarks.plateau_level(loss), "median of the first 10 recorded losses"),
+        "drop_epoch": (
+            drop,
+            f"first epoch with loss below sqrt(plateau_loss x final level), if final < {drop_fraction:g} x plateau",
+        ),
+        "plateau_length": (
+            landmarks.plateau_length(epochs, loss, drop),
+            "epochs before the drop with the loss within 10 % of its pre-drop level",
+        ),
+        "final_loss": (float(loss[-1]), f"loss at epoch {int(epochs[-1])}"),
+    }
+    if "accuracy" in history:
+        accuracy = history["accuracy"].to_numpy(dtype=float)
+        out["final_accuracy"] = (float(accuracy[-1]), f"accuracy at epoch {int(epochs[-1])}")
+        out["first_accurate_epoch"] = (
+            landmarks.first_epoch_at_least(epochs, accuracy, ACCURATE),
+            f"first epoch with accuracy >= {ACCURATE}",
+        )
+    if "fixed_points" in history:
+        out["max_fixed_point_count"] = (
+            float(history["fixed_points"].max()),
+            "most kappa fixed points of the flow curve in any epoch (counted every epoch)",
+        )
+    if ghosts is not None and len(ghosts):
+        row = ghosts.iloc[0]
+        precedes = row["ghost_precedes_drop"]
+        out["first_ghost_epoch"] = (float(row["first_ghost_epoch"]), "first checkpoint epoch with a ghost")
+        out["ghost_precedes_drop"] = (
+            float("nan") if precedes is None or pd.isna(precedes) else float(bool(precedes)),
+            "1 if the first ghost is found at a checkpoint before the drop epoch",
+        )
+    return out
+
+
+def landmark_table(
+    figure: str,
+    experiment: str,
+    history: pd.DataFrame,
+    ghosts: pd.DataFrame | None = None,
+    drop_fraction: float = 0.5,
+) -> pd.DataFrame:
+    """The landmarks of an experiment as long rows; with several networks, the median over networks."""
+    per_network = []
+    for network, run in history.sort_values("epoch").groupby("network"):
+        mine = None if ghosts is None else ghosts[ghosts["network"] == network]
+        per_network.append(network_landmarks(run, mine, drop_fraction))
+    rows = []
+    for name in dict.fromkeys(k for found in per_network for k in found):
+        values = [found[name][0] for found in per_network if name in found]
+        rule = next(found[name][1] for found in per_network if name in found)
+        finite = int(np.isfinite(values).sum())
+        if len(values) > 1:
+            rule += f"; median over the {finite} of {len(values)} networks where it is defined"
+        value = float(np.nanmedian(values)) if finite else float("nan")
+        rows.append(
+            {"figure": figure, "experiment": experiment, "landmark": name, "value": value, "detail": rule}
+        )
+    return pd.DataFrame(rows, columns=LANDMARK_COLUMNS)
+
+
+def epoch_choices(
+    small: pd.DataFrame,
+    small_checkpoints,
+    large: pd.DataFrame,
+    large_checkpoints,
+    preferred=(),
+    drop_fraction: float = 0.5,
+    window: int = 200,
+) -> pd.DataFrame:
+    """Figure 3's epochs: the flow-curve epochs of panel b (the small-η run's listed checkpoints), and the
+    inset/panel d epochs of the large-η run chosen by :func:`landmarks.unstable_epochs`, with the inset's
+    x-range [drop − 50, drop + 150] (the authors': 5000–5200 around a drop at ≈ 5050)."""
+    rows = [
+        {"panel": "b", "epoch": int(e), "rule": "listed checkpoint epochs of the small learning-rate run"}
+        for e in sorted(small_checkpoints)
+    ]
+    large = large.sort_values("epoch")
+    epochs, loss = large["epoch"].to_numpy(), large["loss"].to_numpy(dtype=float)
+    drop = landmarks.drop_epoch(epochs, loss, drop_fraction)
+    chosen, rule = landmarks.unstable_epochs(epochs, loss, large_checkpoints, drop, preferred, window)
+    rows += [{"panel": "d", "epoch": e, "rule": rule} for e in chosen]
+    centre = drop if np.isfinite(drop) else chosen[0]
+    what = "drop epoch" if np.isfinite(drop) else "first chosen epoch (no drop)"
+    rows += [
+        {"panel": "inset_start", "epoch": max(1, int(centre) - 50), "rule": f"{what} - 50 (at least 1)"},
+        {"panel": "inset_end", "epoch": int(centre) + 150, "rule": f"{what} + 150"},
+    ]
+    return pd.DataFrame(rows, columns=["panel", "epoch", "rule"])

@@ -1,0 +1,15 @@
+"""Adapter: the per-epoch history of every network of an RNN experiment, as one table."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")
+
+import pandas as pd
+
+from ghostlearn.io import read_table, write_table
+
+table = pd.concat(
+    [read_table(path, ["network", "epoch", "loss"]) for path in snakemake.input.histories], ignore_index=True
+)
+write_table(table.sort_values(["network", "epoch"], ignore_index=True), snakemake.output[0])
+print(f"{table['network'].nunique()} networks, {len(table)} rows", file=sys.stderr)
