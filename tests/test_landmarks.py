@@ -57,10 +57,27 @@ def test_plateau_length_counts_the_stretch_at_the_pre_drop_level():
     # Fig. 5 DCDT shape: 0.83 falling to a plateau at 0.45 by epoch 20, abrupt drop at epoch 120
     loss = np.where(epochs < 20, 0.83 - (0.83 - 0.45) * epochs / 20, 0.45)
     loss = np.where(epochs >= 120, 0.05, loss)
-    assert plateau_length(epochs, loss, 120.0) == pytest.approx(120 - 19, abs=2)
+    assert plateau_length(epochs, loss) == pytest.approx(120 - 14, abs=2)  # within 25 % of 0.45 from epoch 14
     flat = np.where(epochs >= 120, 0.05, 0.9999)  # Fig. 3c shape: on the plateau from the first epoch
-    assert plateau_length(epochs, flat, 120.0) == 119
-    assert np.isnan(plateau_length(epochs, flat, float("nan")))
+    assert plateau_length(epochs, flat) == 119
+    assert np.isnan(plateau_length(epochs, np.full(300, 0.5)))
+
+
+def test_abrupt_drop_is_the_steepest_fall_not_an_early_slow_decrease():
+    from ghostlearn.landmarks import abrupt_drop, drop_epoch
+
+    # Fig. 4 DCDT shape (history every 10 epochs): 0.47 -> 0.2 over the first 500 epochs, a plateau, then
+    # the abrupt fall 0.15 -> 0.05 between epochs 6000 and 6600
+    epochs = np.arange(10, 10001, 10)
+    loss = np.interp(epochs, [0, 500, 6000, 6600, 10000], [0.47, 0.2, 0.15, 0.05, 0.03])
+    drop, before, after = abrupt_drop(epochs, loss)
+    assert 6000 < drop < 6600 and before > 0.1 and after < 0.08
+    # Fig. 3c shape: a plateau at 0.9999, the first loss < 0.5 at epoch 5052, then oscillation 0.02-0.4
+    epochs = np.arange(1, 6001)
+    loss = np.where(epochs < 5052, 0.9999, 0.2 + 0.18 * np.sin(epochs))
+    loss[5051] = 0.45
+    assert drop_epoch(epochs, loss) == 5052
+    assert abrupt_drop(epochs, np.full(6000, 0.9)) is None  # never learned
 
 
 def test_first_epoch_at_least():

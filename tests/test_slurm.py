@@ -155,4 +155,4 @@ def test_workflow_runs_through_sbatch(cluster, tmp_path):
     # figures and tables appeared
     for path in ("results/figures/fig2.pdf", "results/tables/rnn_rank_one_sweep_networks.csv"):
         assert (workdir / path).exists(), path
-    assert Path(workdir / "results/tables/rnn_dcdt_full_points.csv").stat().st_size > 0
+    assert Path(workdir / "results/tables/rnn_fig5_dcdt_points.csv").stat().st_size > 0

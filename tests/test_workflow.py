@@ -82,9 +82,9 @@ def test_rnn_experiments_train_in_jobs_of_stacked_networks(built: Path):
     history = pd.read_parquet(runs / "job1/history.parquet")
     assert sorted(history["network"].unique()) == [2, 3] and history["epoch"].max() == 30
     assert (history["fixed_points"] == 1).all() and history["kappa0"].notna().all()
-    dcdt = pd.read_csv(built / "results/tables/rnn_dcdt_full_networks.csv")
+    dcdt = pd.read_csv(built / "results/tables/rnn_fig5_dcdt_networks.csv")
     assert dcdt["first_loss"].iloc[0] == pytest.approx(0.83, abs=0.01)  # PAPER.md Fig. 5: 0.83 at epoch 1
-    thinned = pd.read_parquet(built / "results/runs/rnn/dmts_low_rank/job0/history.parquet")
+    thinned = pd.read_parquet(built / "results/runs/rnn/fig4_dmts/job0/history.parquet")
     assert sorted(thinned["epoch"].unique()) == [1, 5, 10]
 
 
@@ -95,15 +95,37 @@ def test_checkpoints_are_analysed_into_point_tables(built: Path):
     )
     assert set(rank_one["epoch"]) == {0, 30} and set(rank_one["network"]) == {0, 1, 2, 3}
     assert (rank_one["fixed_point_count"] >= 1).all()
-    low_rank = pd.read_csv(built / "results/tables/rnn_dmts_low_rank_points.csv")
+    low_rank = pd.read_csv(built / "results/tables/rnn_fig4_dmts_points.csv")
     assert {"kappa_1", "kappa_2", "eig1_real", "distance_to_trajectory"} <= set(low_rank.columns)
     assert set(low_rank["kind"]) <= {"fixed", "ghost", "slow"}
-    full = pd.read_csv(built / "results/tables/rnn_dcdt_full_points.csv")
+    full = pd.read_csv(built / "results/tables/rnn_fig5_dcdt_points.csv")
     assert {"pc1", "pc2", "pc3", "eig_real_max"} <= set(full.columns) and set(full["epoch"]) == {0, 10, 20}
-    paths = pd.read_parquet(built / "results/tables/rnn_dcdt_full_trajectories.parquet")
+    paths = pd.read_parquet(built / "results/tables/rnn_fig5_dcdt_trajectories.parquet")
     assert {"trial", "state", "pc1", "pc2", "pc3"} <= set(paths.columns)
     assert len(paths) == 3 * 2 * 23  # checkpoints x trials x states r_0 ... r_22
-    latent = pd.read_parquet(built / "results/tables/rnn_dmts_low_rank_trajectories.parquet")
+    latent = pd.read_parquet(built / "results/tables/rnn_fig4_dmts_trajectories.parquet")
     assert {"kappa_1", "kappa_2"} <= set(latent.columns) and len(latent) == 2 * 8 * 39
-    ghosts = pd.read_csv(built / "results/tables/rnn_dcdt_full_ghost_vs_drop.csv")
+    ghosts = pd.read_csv(built / "results/tables/rnn_fig5_dcdt_ghost_vs_drop.csv")
     assert {"first_ghost_epoch", "drop_epoch", "ghost_precedes_drop"} <= set(ghosts.columns)
+
+
+def test_figure_tables_hold_landmarks_epochs_and_fields(built: Path):
+    from ghostlearn.summaries import LANDMARK_COLUMNS
+
+    for figure, names in (("fig3", {"fig3_small_lr", "fig3_large_lr"}), ("fig5", {"fig5_dcdt", "fig5_dmts"})):
+        table = pd.read_csv(built / f"results/tables/{figure}_landmarks.csv")
+        assert list(table.columns) == LANDMARK_COLUMNS and set(table["experiment"]) == names
+        assert {"drop_epoch", "final_loss", "first_ghost_epoch"} <= set(table["landmark"])
+    fig3 = pd.read_csv(built / "results/tables/fig3_landmarks.csv").set_index(["experiment", "landmark"])
+    assert fig3.loc[("fig3_small_lr", "max_fixed_point_count"), "value"] == 1
+    epochs = pd.read_csv(built / "results/tables/fig3_epochs.csv")
+    assert epochs.loc[epochs["panel"] == "b", "epoch"].tolist() == [1, 60]
+    chosen = epochs.loc[epochs["panel"] == "d", "epoch"]
+    assert len(chosen) == 3 and set(chosen) <= {1, 60, *range(20, 31)}  # kept epochs only
+    curves = pd.read_parquet(built / "results/tables/rnn_fig3_large_lr_fields.parquet")
+    assert len(curves) == 13 * 1000 and {"kappa", "velocity", "kappa0"} <= set(curves.columns)  # 2 + 11 kept
+    maps = pd.read_parquet(built / "results/tables/rnn_fig4_dcdt_fields.parquet")
+    assert len(maps) == 2 * 2 * 60 * 60  # checkpoints x (main, closeup) views x display grid
+    assert {"speed", "velocity_1", "velocity_2", "readout"} <= set(maps.columns)
+    paths = pd.read_parquet(built / "results/tables/rnn_fig4_dcdt_trajectories.parquet")
+    assert set(paths["cls"]) == {0, 1} and paths["output"].notna().sum() == 2 * 4 * 22

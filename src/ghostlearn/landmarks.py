@@ -52,26 +52,45 @@ def plateau_level(loss: np.ndarray, window: int = 10) -> float:
     return float(np.median(loss[: max(1, window)]))
 
 
-def drop_epoch(epochs: np.ndarray, loss: np.ndarray, fraction: float = 0.5, window: int = 10) -> float:
-    """Epoch of abrupt learning.
+def abrupt_drop(epochs: np.ndarray, loss: np.ndarray, fraction: float = 0.5, ratio: float = 1.1, window: int = 10):
+    """The abrupt fall of a loss history: (drop epoch, loss level before, loss level after), or None.
 
-    Rule: the run learned if its final loss (median of the last ``window`` recorded values) is below
-    ``fraction`` times the plateau level (:func:`plateau_level`); the drop epoch is then the first recorded
-    epoch whose loss is below the geometric mean of the plateau and final levels, i.e. half-way down on
-    the log axis the figures use.  NaN when the run did not learn.  The geometric midpoint makes the rule
-    insensitive to an early, slow decrease before the plateau (Fig. 4 DCDT: 0.47 → 0.2 in the first few
-    hundred epochs, the abrupt drop thousands of epochs later).
+    Rule (documented in the README): a run learned if its final loss (median of the last ``window``
+    recorded values) is below ``fraction`` × the plateau level (:func:`plateau_level`).  The fall is
+    located on the log-log axes the figures use: for every recorded epoch e, the level before is the
+    median loss over [e / ratio, e) and the level after the median over (e, e · ratio]; the fall is where
+    log(before / after) is largest.  The drop epoch is the first recorded epoch of [e / ratio, e · ratio]
+    whose loss is below the mean of the two levels.  Windows proportional to e make an early, slow
+    decrease (Fig. 4 DCDT: 0.47 → 0.2 over the first few hundred epochs) weigh less than a fall of the
+    same size thousands of epochs later, and medians ignore single-epoch spikes.
 
-    E.g. Fig. 3c (seed 40, η = 0.02): plateau 0.9999, final ≈ 0.04, drop right after epoch 5050.
+    E.g. Fig. 3c (seed 40, η = 0.02): plateau 0.9999 until the first loss < 0.5 at epoch 5052.
     """
-    epochs = np.asarray(epochs)
+    epochs = np.asarray(epochs, dtype=float)
     loss = np.asarray(loss, dtype=float)
-    plateau = plateau_level(loss, window)
     final = float(np.median(loss[-max(1, window) :]))
-    if not final < fraction * plateau:
-        return float("nan")
-    below = np.nonzero(loss < np.sqrt(plateau * final))[0]
-    return float(epochs[below[0]]) if below.size else float("nan")
+    if len(loss) < 3 or not final < fraction * plateau_level(loss, window):
+        return None
+    log_loss = np.log(np.maximum(loss, np.finfo(float).tiny))
+    lo = np.searchsorted(epochs, epochs / ratio, side="left")
+    hi = np.searchsorted(epochs, epochs * ratio, side="right")
+    index = np.arange(len(epochs))
+    contrast = np.full(len(epochs), -np.inf)
+    for i in index[(lo < index) & (index + 1 < hi)]:
+        contrast[i] = np.median(log_loss[lo[i] : i]) - np.median(log_loss[i + 1 : hi[i]])
+    centre = int(np.argmax(contrast))
+    before = float(np.median(loss[lo[centre] : centre]))
+    after = float(np.median(loss[centre + 1 : hi[centre]]))
+    stretch = np.arange(lo[centre], hi[centre])
+    below = stretch[loss[stretch] < (before + after) / 2]
+    epoch = float(epochs[below[0]]) if below.size else float(epochs[centre])
+    return epoch, before, after
+
+
+def drop_epoch(epochs: np.ndarray, loss: np.ndarray, fraction: float = 0.5, window: int = 10) -> float:
+    """Epoch of abrupt learning by :func:`abrupt_drop`; NaN when the run did not learn."""
+    found = abrupt_drop(epochs, loss, fraction, window=window)
+    return float("nan") if found is None else found[0]
 
 
 def ghost_before_drop(ghost_epochs: np.ndarray, drop: float) -> dict:
@@ -83,26 +102,26 @@ def ghost_before_drop(ghost_epochs: np.ndarray, drop: float) -> dict:
     return {"first_ghost_epoch": first, "drop_epoch": drop, "ghost_precedes_drop": precedes}
 
 
-def plateau_length(
-    epochs: np.ndarray, loss: np.ndarray, drop: float, tolerance: float = 0.1, window: int = 10
-) -> float:
-    """Epochs spent on the plateau before the drop at ``drop``.
+def plateau_length(epochs: np.ndarray, loss: np.ndarray, fraction: float = 0.5, tolerance: float = 0.25) -> float:
+    """Epochs spent on the plateau before the abrupt drop (:func:`abrupt_drop`).
 
-    Rule: the plateau is the stretch before the drop where the loss stays within ``tolerance`` (relative)
-    of its pre-drop level (the median of the last ``window`` recorded values before the drop); its length
-    is the drop epoch minus the first epoch of that stretch.  Fig. 3c: the loss sits at 0.9999 from epoch
-    1, so the plateau is ≈ the drop epoch; Fig. 5 DCDT: the loss falls from 0.83 to ≈ 0.45 first, and the
-    plateau is the ≈ 100 epochs at ≈ 0.45.  NaN without a drop.
+    Rule: the plateau level is the median loss over [drop / 2, drop / 1.1) (the second half of the time
+    before the drop, short of the fall itself); the plateau starts at the first epoch whose loss is within
+    ``tolerance`` (relative) of that level, and its length is the drop epoch minus that start.  Fig. 3c:
+    the loss sits at 0.9999 from epoch 1, so the plateau is ≈ the drop epoch; Fig. 5 DCDT: the loss falls
+    from 0.83 to a noisy ≈ 0.45 within a few epochs, and the plateau is the ≈ 120 epochs after.  NaN
+    without a drop.
     """
     epochs = np.asarray(epochs, dtype=float)
     loss = np.asarray(loss, dtype=float)
-    before = epochs < drop
-    if np.isnan(drop) or not before.any():
+    found = abrupt_drop(epochs, loss, fraction)
+    if found is None:
         return float("nan")
-    level = float(np.median(loss[before][-window:]))
-    outside = np.nonzero(before & (np.abs(loss - level) > tolerance * level))[0]
-    start = epochs[outside[-1] + 1] if outside.size else epochs[0]
-    return float(drop - start)
+    drop = found[0]
+    late = (epochs >= drop / 2) & (epochs < drop / 1.1)
+    level = float(np.median(loss[late])) if late.any() else found[1]
+    inside = np.nonzero((np.abs(loss - level) <= tolerance * level) & (epochs < drop))[0]
+    return float(drop - epochs[inside[0]]) if inside.size else 0.0
 
 
 def first_epoch_at_least(epochs: np.ndarray, values: np.ndarray, level: float) -> float:

@@ -30,11 +30,11 @@ def network_landmarks(
         "plateau_loss": (landmarks.plateau_level(loss), "median of the first 10 recorded losses"),
         "drop_epoch": (
             drop,
-            f"first epoch with loss below sqrt(plateau_loss x final level), if final < {drop_fraction:g} x plateau",
+            f"steepest fall of the loss on log-log axes (landmarks.abrupt_drop), if final < {drop_fraction:g} x plateau",
         ),
         "plateau_length": (
-            landmarks.plateau_length(epochs, loss, drop),
-            "epochs before the drop with the loss within 10 % of its pre-drop level",
+            landmarks.plateau_length(epochs, loss, drop_fraction),
+            "drop epoch minus the first epoch with the loss within 25 % of its level over [drop/2, drop/1.1)",
         ),
         "final_loss": (float(loss[-1]), f"loss at epoch {int(epochs[-1])}"),
     }
