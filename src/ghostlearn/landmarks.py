@@ -52,7 +52,9 @@ def plateau_level(loss: np.ndarray, window: int = 10) -> float:
     return float(np.median(loss[: max(1, window)]))
 
 
-def abrupt_drop(epochs: np.ndarray, loss: np.ndarray, fraction: float = 0.5, ratio: float = 1.1, window: int = 10):
+def abrupt_drop(
+    epochs: np.ndarray, loss: np.ndarray, fraction: float = 0.5, ratio: float = 1.1, window: int = 10
+):
     """The abrupt fall of a loss history: (drop epoch, loss level before, loss level after), or None.
 
     Rule (documented in the README): a run learned if its final loss (median of the last ``window``
@@ -102,7 +104,9 @@ def ghost_before_drop(ghost_epochs: np.ndarray, drop: float) -> dict:
     return {"first_ghost_epoch": first, "drop_epoch": drop, "ghost_precedes_drop": precedes}
 
 
-def plateau_length(epochs: np.ndarray, loss: np.ndarray, fraction: float = 0.5, tolerance: float = 0.25) -> float:
+def plateau_length(
+    epochs: np.ndarray, loss: np.ndarray, fraction: float = 0.5, tolerance: float = 0.25
+) -> float:
     """Epochs spent on the plateau before the abrupt drop (:func:`abrupt_drop`).
 
     Rule: the plateau level is the median loss over [drop / 2, drop / 1.1) (the second half of the time

@@ -38,6 +38,10 @@ def network_landmarks(
         ),
         "final_loss": (float(loss[-1]), f"loss at epoch {int(epochs[-1])}"),
     }
+    after = loss[epochs > drop + 10] if np.isfinite(drop) else np.empty(0)
+    if after.size:  # Fig. 3c: the loss oscillates between ≈ 0.02 and 0.4 after the drop
+        out["post_drop_min_loss"] = (float(after.min()), "lowest loss from 10 epochs after the drop")
+        out["post_drop_max_loss"] = (float(after.max()), "highest loss from 10 epochs after the drop")
     if "accuracy" in history:
         accuracy = history["accuracy"].to_numpy(dtype=float)
         out["final_accuracy"] = (float(accuracy[-1]), f"accuracy at epoch {int(epochs[-1])}")
