@@ -123,7 +123,7 @@ def _with_rnn(**overrides):
         "epochs": 10,
     }
     experiment.update(overrides)
-    config["rnn"] = {"experiments": {"sweep": experiment}}
+    config["rnn"]["experiments"]["sweep"] = experiment
     return config
 
 
@@ -149,6 +149,14 @@ def test_rnn_experiment_defaults_and_networks():
         (
             {"checkpoint_epochs": [0, 11]},
             "rnn.experiments.sweep.checkpoint_epochs: epoch 11 is beyond epochs = 10",
+        ),
+        (
+            {"checkpoint_window": [5, 3]},
+            "rnn.experiments.sweep.checkpoint_window: first must not exceed last",
+        ),
+        (
+            {"checkpoint_window": [5, 12]},
+            "rnn.experiments.sweep.checkpoint_window: epoch 12 is beyond epochs = 10",
         ),
         ({"task": {"kind": "xor"}}, "rnn.experiments.sweep.task.kind"),
         ({"model": {"family": "lstm"}}, "rnn.experiments.sweep.model.family"),
@@ -180,3 +188,16 @@ def test_analysis_settings_are_validated():
         check_config(config)
     filled = check_config(BASE)["analysis"]
     assert filled["fixed_tol"] == 1e-8 and filled["drop_fraction"] == 0.5
+
+
+def test_figure_experiments_are_required_by_name():
+    message = bad(lambda c: c["rnn"]["experiments"].pop("fig4_dmts"))
+    assert "rnn.experiments.fig4_dmts: missing, but figure fig4 needs it" in message
+
+
+def test_checkpoint_window_adds_every_epoch_of_the_stretch():
+    from ghostlearn.config import checkpoint_epochs
+
+    exp = {"checkpoint_epochs": [0, 10, 4], "checkpoint_window": [3, 6]}
+    assert checkpoint_epochs(exp) == [0, 3, 4, 5, 6, 10]
+    assert checkpoint_epochs({}) == []
