@@ -1,0 +1,13 @@
+"""Adapter: the landmark table of one 1-D figure (long format: figure, experiment, landmark, value, detail)."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")
+
+from ghostlearn.experiments import FIGURE_LANDMARKS
+from ghostlearn.io import read_table, write_table
+
+tables = {name: read_table(path) for name, path in snakemake.input.items()}
+landmarks = FIGURE_LANDMARKS[snakemake.wildcards.figure](**tables)
+write_table(landmarks, snakemake.output[0])
+print(landmarks.to_string(), file=sys.stderr)
