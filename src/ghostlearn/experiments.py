@@ -290,10 +290,13 @@ def fig2_landmarks(
 
 
 def fig8a_landmarks(landscape: pd.DataFrame) -> pd.DataFrame:
-    """Figure 8A: the relative gradient |dE/dr| / max inside the no-learning zone (r < r_opt / 4), per
-    confidence, and the rank correlation of that mean gradient with the confidence (−1: the lower the
-    confidence, the larger the gradient)."""
-    zone = landscape[landscape["r_over_ropt"] < 0.25]
+    """Figure 8A: the relative gradient |dE/dr| / max inside the no-learning zone, per confidence, and the
+    rank correlation of that mean gradient with the confidence (−1: the lower the confidence, the larger
+    the gradient).  Zone points are those whose grid neighbours also lie below r_opt / 4: the numerical
+    gradient of the last one reaches across the zone's edge."""
+    grid = np.sort(landscape["r_over_ropt"].unique())
+    interior = grid[:-1][grid[1:] < 0.25]
+    zone = landscape[landscape["r_over_ropt"].isin(interior)]
     means = zone.groupby("confidence")["grad_rel"].mean()
     values = {f"zone_grad_rel_mean_a{a:g}": g for a, g in means.items()}
     finite = means[np.isfinite(means.index)]

@@ -17,6 +17,7 @@ os.environ.update(
 )
 
 from snakemake.exceptions import WorkflowError
+import snakemake.io as smk_io  # a line opening with `report` would parse as the keyword
 from snakemake.utils import validate
 
 from ghostlearn.config import (
@@ -203,11 +204,14 @@ def figure_category(figure):
 
 def figure_outputs(figure):
     """A figure rule's outputs (ghostlearn.figures.panel_files), PNGs marked for the report with the
-    figure's caption (workflow/report/<figure>.rst, templated from the config; figure.rst if none)."""
-    caption = f"{figure}.rst" if (REPORT_DIR / f"{figure}.rst").exists() else "figure.rst"
+    figure's caption (workflow/report/<figure>.rst, templated from the config; figure.rst if none).
+    """
+    caption = (
+        f"{figure}.rst" if (REPORT_DIR / f"{figure}.rst").exists() else "figure.rst"
+    )
     return [
         (
-            report(
+            smk_io.report(
                 path,
                 caption=f"../report/{caption}",
                 category=figure_category(figure),

@@ -31,10 +31,10 @@ rule landmarks_1d:
         "results/tables/{figure}_landmarks.csv",
     log:
         "results/logs/aggregate/{figure}_landmarks.log",
-    conda:
-        ENV
     wildcard_constraints:
         figure="|".join(LANDMARK_INPUTS),
+    conda:
+        ENV
     script:
         "../scripts/landmarks_1d.py"
 
