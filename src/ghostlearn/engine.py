@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-from ghostlearn.io import atomic_path, write_table
+from ghostlearn.io import atomic_path, provenance, write_table
 from ghostlearn.models import KAPPA_GRID, Family, TaskFamily, init_networks
 
 OPTIMIZERS = ("sgd", "adam")
@@ -228,6 +228,9 @@ class Trainer:
             "seeds": list(self.spec.seeds),
             "lrs": list(self.spec.lrs),
             "fingerprint": self.spec.fingerprint,
+            "provenance": provenance(
+                device=self.spec.device, seeds=list(self.spec.seeds), spec=asdict(self.spec)
+            ),
         }
 
     def load_state_dict(self, state: dict) -> None:

@@ -8,8 +8,10 @@ import torch
 
 from ghostlearn.analysis import analyse_job
 from ghostlearn.engine import TaskData, load_checkpoint
-from ghostlearn.io import read_table, write_table
+from ghostlearn.io import job_provenance, read_table, write_table
 from ghostlearn.training import family_from_config
+
+meta = job_provenance(snakemake)
 
 torch.set_num_threads(snakemake.threads)
 exp = snakemake.params.experiment
@@ -18,5 +20,5 @@ checkpoints = load_checkpoint(snakemake.input.checkpoints)
 points, trajectories = analyse_job(
     family_from_config(exp), checkpoints, task, snakemake.params.analysis, log=sys.stderr
 )
-write_table(points, snakemake.output.points, experiment=exp, analysis=snakemake.params.analysis)
-write_table(trajectories, snakemake.output.trajectories, experiment=exp)
+write_table(points, snakemake.output.points, **meta)
+write_table(trajectories, snakemake.output.trajectories, **meta)
