@@ -68,8 +68,17 @@ def _setup(workdir: Path, config: dict = FAILURE_CONFIG) -> Path:
     return workdir
 
 
-def _snakemake(workdir: Path, *args: str, timeout: int = 600):
-    return run(snakemake_cmd("--cores", "2", "--configfile", CONFIG, *args), workdir, timeout=timeout)
+#: The experiment's own tables: what the resume tests rebuild (training, analysis, aggregation).
+RNN_TABLES = ("results/tables/rnn_rank_one_networks.csv", "results/tables/rnn_rank_one_ghost_vs_drop.csv")
+
+
+def _command(*args: str, targets=()) -> list[str]:
+    # targets first: --configfile and --forcerun take every argument after them
+    return snakemake_cmd("--cores", "2", *targets, "--configfile", CONFIG, *args)
+
+
+def _snakemake(workdir: Path, *args: str, targets=(), timeout: int = 600):
+    return run(_command(*args, targets=targets), workdir, timeout=timeout)
 
 
 def _tables(workdir: Path) -> dict[str, bytes]:
@@ -89,11 +98,11 @@ def reference(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def resumed(tmp_path_factory) -> tuple[Path, bool]:
-    """The same config, its training job SIGKILLed (snakemake and all its children) half-way, then rerun
-    the way a user recovers: --unlock, then --rerun-incomplete."""
+    """The same config's experiment tables, the training job SIGKILLed (snakemake and all its children)
+    half-way, then rerun the way a user recovers: --unlock, then --rerun-incomplete."""
     workdir = _setup(tmp_path_factory.mktemp("resumed"))
     process = subprocess.Popen(
-        snakemake_cmd("--cores", "2", "--configfile", CONFIG),
+        _command(targets=RNN_TABLES),
         cwd=workdir,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -109,7 +118,7 @@ def resumed(tmp_path_factory) -> tuple[Path, bool]:
     process.wait()
     killed_midway = not (workdir / JOB / "history.parquet").exists()
     assert _snakemake(workdir, "--unlock").returncode == 0
-    result = _snakemake(workdir, "--rerun-incomplete")
+    result = _snakemake(workdir, "--rerun-incomplete", targets=RNN_TABLES)
     assert result.returncode == 0, result.stderr[-4000:]
     return workdir, killed_midway
 
@@ -122,13 +131,12 @@ def test_a_killed_training_job_resumes_from_its_checkpoint(resumed):
 
 
 def test_the_same_config_gives_byte_identical_tables(reference, resumed):
-    """Two runs from scratch of one config on CPU, one of them killed and resumed: every table, its
-    provenance and every run output are the same bytes."""
+    """Two runs from scratch of one config on CPU, one of them killed and resumed: every table the second
+    built (the experiment's), its provenance and every run output are the same bytes as the first's."""
     expected, got = _tables(reference), _tables(resumed[0])
-    assert any(name.endswith(".csv") for name in expected) and any(".provenance.json" in n for n in expected)
-    assert "results/tables/rnn_rank_one_networks.csv" in expected
-    assert sorted(got) == sorted(expected)
-    assert [name for name in expected if got[name] != expected[name]] == []
+    assert set(RNN_TABLES) <= set(got) and any(".provenance.json" in name for name in got)
+    assert len(got) >= 8 and set(got) <= set(expected)
+    assert [name for name in got if got[name] != expected[name]] == []
     final = torch.load(reference / JOB / "checkpoints.pt", weights_only=False)
     again = torch.load(resumed[0] / JOB / "checkpoints.pt", weights_only=False)
     for key in (0, EPOCHS // 2, "final"):
@@ -141,24 +149,14 @@ def test_a_corrupted_checkpoint_is_named_and_training_resumes_from_the_last_good
     shutil.copytree(reference, workdir, symlinks=True)
     last = STATE / f"epoch_{EPOCHS:09d}.pt"
     (workdir / last).write_bytes((workdir / last).read_bytes()[:200])
-    result = _snakemake(workdir, "--forcerun", "train_rnn")
+    result = _snakemake(workdir, "--forcerun", "train_rnn", targets=RNN_TABLES[:1])
     assert result.returncode == 0, result.stderr[-4000:]
     log = (workdir / TRAIN_LOG).read_text()
     assert f"{last}: unreadable checkpoint" in log, log
     assert f"resumed from {STATE / f'epoch_{EPOCHS // 2:09d}.pt'} at epoch {EPOCHS // 2}" in log, log
     expected, got = _tables(reference), _tables(workdir)
     assert [name for name in expected if got[name] != expected[name]] == []
-
-
-def test_a_truncated_job_checkpoint_stops_its_analysis_naming_the_file(reference, tmp_path):
-    workdir = tmp_path / "run"
-    shutil.copytree(reference, workdir, symlinks=True)
-    saved = workdir / JOB / "checkpoints.pt"
-    saved.write_bytes(saved.read_bytes()[:1000])
-    result = _snakemake(workdir, "--forcerun", "analyse_checkpoints")
-    assert result.returncode != 0
-    log = (workdir / "results/logs/analysis/rnn_rank_one_job0.log").read_text()
-    assert f"{JOB / 'checkpoints.pt'}: unreadable checkpoint" in log, log
+    assert "train_rnn" in result.stderr, "the training job did not rerun"
 
 
 def _bad(tmp_path: Path, mutate) -> str:
@@ -201,7 +199,7 @@ def test_a_notebook_given_a_table_without_a_column_fails_and_is_kept(reference, 
     shutil.copytree(reference, workdir, symlinks=True)
     table = workdir / "results/tables/fig1_vector_field.csv"
     pd.read_csv(table).drop(columns="dxdt").to_csv(table, index=False)
-    result = _snakemake(workdir, "results/figures/fig1.png", "--forcerun", "fig1")
+    result = _snakemake(workdir, "--forcerun", "fig1", targets=["results/figures/fig1.png"])
     assert result.returncode != 0
     notebook = workdir / "results/notebooks/fig1.ipynb"
     assert notebook.exists(), "the executed notebook was not kept"
