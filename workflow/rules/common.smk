@@ -199,7 +199,7 @@ def figure_category(figure):
     """Report category of a figure: 'Figure 2', 'Figure 8A', 'Theory check'."""
     if figure == "theory":
         return "Theory check"
-    return "Figure " + figure.removeprefix("fig").upper()
+    return f"Figure {figure.removeprefix('fig').upper()}"
 
 
 def figure_outputs(figure):
