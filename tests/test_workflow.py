@@ -127,7 +127,7 @@ def test_scorecard_judges_the_claims_and_a_failed_claim_does_not_stop_the_workfl
     )
     try:
         result = run(
-            snakemake_cmd("--cores", "1", "--configfile", "config/test.yaml", "results/scorecard.csv"), built
+            snakemake_cmd("--cores", "1", "results/scorecard.csv", "--configfile", "config/test.yaml"), built
         )
         assert result.returncode == 0, result.stderr[-4000:]
         failed = pd.read_csv(built / "results/scorecard.csv").set_index("id").loc["theory_slope"]
@@ -135,7 +135,7 @@ def test_scorecard_judges_the_claims_and_a_failed_claim_does_not_stop_the_workfl
         assert "fail" in (built / "results/scorecard.html").read_text()
     finally:
         claims.write_text(original)
-        run(snakemake_cmd("--cores", "1", "--configfile", "config/test.yaml", "results/scorecard.csv"), built)
+        run(snakemake_cmd("--cores", "1", "results/scorecard.csv", "--configfile", "config/test.yaml"), built)
 
 
 def test_the_report_holds_the_scorecard_and_every_figure_with_its_caption(built: Path):

@@ -330,7 +330,10 @@ def train(
             record_epochs.append(e)
         resume_point = spec.checkpoint_every and e % spec.checkpoint_every == 0
         if e in listed or resume_point or e == spec.epochs:
-            write_table(_history_frame(records, record_epochs), part_dir / f"part_{e:09d}.parquet")
+            part = part_dir / f"part_{e:09d}.parquet"
+            write_table(
+                _history_frame(records, record_epochs), part, device=spec.device, seeds=list(spec.seeds)
+            )
             records, record_epochs = [], []
             save_atomic(trainer.state_dict(), ckpt_dir / f"epoch_{e:09d}.pt")
             for old in ckpt_dir.glob("epoch_*.pt"):
