@@ -31,6 +31,8 @@ rule landmarks_1d:
         "results/tables/{figure}_landmarks.csv",
     log:
         "results/logs/aggregate/{figure}_landmarks.log",
+    benchmark:
+        "results/benchmarks/aggregate/{figure}_landmarks.tsv"
     wildcard_constraints:
         figure="|".join(LANDMARK_INPUTS),
     conda:
@@ -58,6 +60,8 @@ rule scorecard:
         ),
     log:
         "results/logs/scorecard.log",
+    benchmark:
+        "results/benchmarks/scorecard.tsv"
     conda:
         ENV
     params:
