@@ -8,6 +8,10 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
+# `snakemake --report results/report.html`: this page, the scorecard first, then every figure.
+report: "workflow/report/workflow.rst"
+
+
 # config/config.yaml is the default; a --configfile on the command line replaces it instead of being
 # merged into it, so quick.yaml and test.yaml define complete experiments of their own.
 if not workflow.overwrite_configfiles:
@@ -21,6 +25,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/scorecard.smk"
 
 
 # Jobs that take a second or two run in the main process even under a cluster executor.
@@ -40,6 +45,8 @@ localrules:
     fig5,
     fig8a,
     theory,
+    landmarks_1d,
+    scorecard,
 
 
 rule all:

@@ -129,3 +129,54 @@ def test_figure_tables_hold_landmarks_epochs_and_fields(built: Path):
     assert {"speed", "velocity_1", "velocity_2", "readout"} <= set(maps.columns)
     paths = pd.read_parquet(built / "results/tables/rnn_fig4_dcdt_trajectories.parquet")
     assert set(paths["cls"]) == {0, 1} and paths["output"].notna().sum() == 2 * 4 * 22
+
+
+def test_scorecard_judges_the_claims_and_a_failed_claim_does_not_stop_the_workflow(built: Path):
+    card = pd.read_csv(built / "results/scorecard.csv").set_index("id")
+    assert set(card["status"]) <= {"pass", "fail", "not measured"}
+    for claim in ("fig1_stable_point", "fig2d_cliff", "fig2b_collapse_epoch", "theory_slope"):
+        assert card.loc[claim, "status"] == "pass", card.loc[claim].to_dict()
+    assert card.loc["fig2d_cliff", "measured"] == pytest.approx(1.095, abs=0.01)
+    # the test config's Fig. 3c run is 60 epochs, not the paper's 6000: a claim about it is not judged
+    assert card.loc["fig3c_drop_epoch", "status"] == "not measured"
+    assert "epochs" in card.loc["fig3c_drop_epoch", "note"]
+    assert (
+        "needs canonical.landscape.task.T = 100 (config: 20)" in card.loc["fig2a_low_confidence_zone", "note"]
+    )
+    claims = built / "workflow/claims.yaml"
+    original = claims.read_text()
+    claims.write_text(
+        original.replace("expect: {approx: -5.0, tol: 0.05}", "expect: {approx: 5.0, tol: 0.05}")
+    )
+    try:
+        result = run(
+            snakemake_cmd("--cores", "1", "results/scorecard.csv", "--configfile", "config/test.yaml"), built
+        )
+        assert result.returncode == 0, result.stderr[-4000:]
+        failed = pd.read_csv(built / "results/scorecard.csv").set_index("id").loc["theory_slope"]
+        assert failed["status"] == "fail" and failed["measured"] == pytest.approx(-5.0, abs=0.05)
+        assert "fail" in (built / "results/scorecard.html").read_text()
+    finally:
+        claims.write_text(original)
+        run(snakemake_cmd("--cores", "1", "results/scorecard.csv", "--configfile", "config/test.yaml"), built)
+
+
+def test_the_report_holds_the_scorecard_and_every_figure_with_its_caption(built: Path):
+    import yaml
+
+    result = run(
+        snakemake_cmd("--configfile", "config/test.yaml", "--report", "results/report.html"),
+        built,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    page = (built / "results/report.html").read_text()
+    assert "0. Reproduction scorecard" in page and "results/scorecard.html" in page
+    config = yaml.safe_load((built / "config/test.yaml").read_text())
+    for figure in config["figures"]:
+        for path in panel_files(figure):
+            if path.endswith(".png"):
+                assert path in page, path
+    # captions are templated from the config: the test config's Fig. 2d sweep has 3 starts, epochs 500, 1000
+    assert "over 3 starts per learning rate" in page and "500, 1000: a valley" in page
+    assert "Figure 1 \\u2014 the saddle-node normal form" in page

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-from ghostlearn.io import atomic_path, write_table
+from ghostlearn.io import atomic_path, provenance, write_table
 from ghostlearn.models import KAPPA_GRID, Family, TaskFamily, init_networks
 
 OPTIMIZERS = ("sgd", "adam")
@@ -228,6 +228,9 @@ class Trainer:
             "seeds": list(self.spec.seeds),
             "lrs": list(self.spec.lrs),
             "fingerprint": self.spec.fingerprint,
+            "provenance": provenance(
+                device=self.spec.device, seeds=list(self.spec.seeds), spec=asdict(self.spec)
+            ),
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -327,7 +330,10 @@ def train(
             record_epochs.append(e)
         resume_point = spec.checkpoint_every and e % spec.checkpoint_every == 0
         if e in listed or resume_point or e == spec.epochs:
-            write_table(_history_frame(records, record_epochs), part_dir / f"part_{e:09d}.parquet")
+            part = part_dir / f"part_{e:09d}.parquet"
+            write_table(
+                _history_frame(records, record_epochs), part, device=spec.device, seeds=list(spec.seeds)
+            )
             records, record_epochs = [], []
             save_atomic(trainer.state_dict(), ckpt_dir / f"epoch_{e:09d}.pt")
             for old in ckpt_dir.glob("epoch_*.pt"):

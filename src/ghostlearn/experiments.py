@@ -11,6 +11,7 @@ import pandas as pd
 
 from ghostlearn import canonical, landmarks
 from ghostlearn.config import learning_rates
+from ghostlearn.scorecard import landmark_rows
 
 
 def task_constants(task: pd.DataFrame) -> tuple[float, float]:
@@ -201,3 +202,126 @@ def power_law_table(table: pd.DataFrame) -> pd.DataFrame:
         slope, intercept = landmarks.loglog_slope(table["T"], table[column])
         rows.append({"quantity": column, "slope": slope, "intercept": intercept, "expected_slope": -5.0})
     return pd.DataFrame(rows)
+
+
+# -- landmark tables of the 1-D figures (long format, see ghostlearn.scorecard) ---------------------------
+#: Points r / r_opt at which PAPER.md §1a quotes the landscape (closed form and finite confidences).
+LANDSCAPE_POINTS = (0.1, 0.5, 1.0, 2.0)
+#: Epochs at which PAPER.md §1a quotes the deterministic Fig. 2b runs.
+PAIR_EPOCHS = (0, 500, 1000, 2000, 3000)
+
+
+def fig1_landmarks(field: pd.DataFrame, fixed_points: pd.DataFrame) -> pd.DataFrame:
+    """Figure 1: number and position of the fixed points of x² + r, and where the flow is slowest."""
+    values, details = {}, {}
+    for r, rows in field.groupby("r"):
+        points = fixed_points[fixed_points["r"] == r]
+        values[f"fixed_point_count_r{r:+g}"] = len(points)
+        for _, point in points.iterrows():
+            values[f"{point['stability']}_fixed_point_r{r:+g}"] = point["x"]
+        slowest = rows.loc[rows["dxdt"].abs().idxmin()]
+        values[f"slowest_x_r{r:+g}"] = slowest["x"]
+        details[f"slowest_x_r{r:+g}"] = f"|dx/dt| = {abs(slowest['dxdt']):.3g} on a {len(rows)}-point grid"
+    return landmark_rows("fig1", "vector_field", values, details)
+
+
+def landscape_landmarks(landscape: pd.DataFrame) -> dict:
+    """L at r / r_opt ∈ :data:`LANDSCAPE_POINTS` per confidence (linear interpolation on the r grid; `inf` =
+    closed form), and the closed-form loss inside the no-learning zone."""
+    values = {}
+    for a, rows in landscape.groupby("confidence"):
+        rows = rows.sort_values("r_over_ropt")
+        x, loss = rows["r_over_ropt"].to_numpy(), rows["loss"].to_numpy()
+        for point in LANDSCAPE_POINTS:
+            if x[0] - 1e-9 <= point <= x[-1] + 1e-9:  # the grid's ends may miss by a rounding error
+                values[f"loss_a{a:g}_r{point:g}ropt"] = float(np.interp(point, x, loss))
+    closed = landscape[np.isinf(landscape["confidence"])]
+    zone = closed[closed["r_over_ropt"] < 0.25]
+    if len(zone):
+        values["closed_form_zone_loss_min"] = zone["loss"].min()
+        values["closed_form_zone_loss_max"] = zone["loss"].max()
+    return values
+
+
+def fig2_landmarks(
+    landscape: pd.DataFrame, trajectories: pd.DataFrame, sweep: pd.DataFrame, cliff: pd.DataFrame
+) -> pd.DataFrame:
+    """Figure 2: landscape values (a), the two deterministic runs (b, c) and the loss-vs-η valley (d)."""
+    parts = [landmark_rows("fig2", "landscape", landscape_landmarks(landscape))]
+    values, details = {}, {}
+    T = float(trajectories["T"].iloc[0])
+    r_opt = canonical.optimal_r(T)
+    for lr, run in trajectories.groupby("lr"):
+        run = run.sort_values("epoch")
+        tag = f"lr{lr:.2e}"
+        for epoch in PAIR_EPOCHS:
+            if epoch in set(run["epoch"]):
+                values[f"loss_epoch_{epoch}_{tag}"] = run.loc[run["epoch"] == epoch, "loss"].iloc[0]
+        below = run.loc[run["r"] < r_opt, "epoch"]
+        values[f"first_below_ropt_epoch_{tag}"] = below.iloc[0] if len(below) else np.nan
+        values[f"zone_epoch_{tag}"] = run["first_zone_epoch"].iloc[0]
+        details[f"zone_epoch_{tag}"] = "first epoch in the no-learning zone; -1 = never"
+        values[f"drop_epoch_{tag}"] = landmarks.drop_epoch(run["epoch"], run["loss"])
+        values[f"final_loss_{tag}"] = run["loss"].iloc[-1]
+        details[f"final_loss_{tag}"] = f"epoch {run['epoch'].iloc[-1]}"
+    parts.append(landmark_rows("fig2", "fig2_pair", values, details))
+    values, details = {}, {}
+    for _, row in cliff.iterrows():
+        e = int(row["epoch"])
+        values[f"cliff_over_critical_epoch_{e}"] = row["cliff_over_critical"]
+        values[f"all_fail_over_critical_epoch_{e}"] = row["all_fail_over_critical"]
+        values[f"floor_lr_epoch_{e}"] = row["floor_lr"]
+        values[f"floor_loss_epoch_{e}"] = row["floor_mean_loss"]
+        details[f"cliff_over_critical_epoch_{e}"] = (
+            f"first eta right of the floor with mean L >= {row['cliff_level']:g}"
+        )
+    ordered = cliff.sort_values("epoch")
+    if len(ordered) > 1:
+        first, last = ordered.iloc[0], ordered.iloc[-1]
+        values["floor_lr_shift"] = last["floor_lr"] / first["floor_lr"]
+        values["floor_loss_shift"] = last["floor_mean_loss"] / first["floor_mean_loss"]
+        span = f"epoch {int(last['epoch'])} over epoch {int(first['epoch'])}"
+        details["floor_lr_shift"] = details["floor_loss_shift"] = span
+    smallest = sweep[sweep["lr"] == sweep["lr"].min()]
+    for _, row in smallest.iterrows():
+        values[f"mean_loss_epoch_{int(row['epoch'])}_lr{row['lr']:.2e}"] = row["mean_loss"]
+    parts.append(landmark_rows("fig2", "fig2_sweep", values, details))
+    return pd.concat(parts, ignore_index=True)
+
+
+def fig8a_landmarks(landscape: pd.DataFrame) -> pd.DataFrame:
+    """Figure 8A: the relative gradient |dE/dr| / max inside the no-learning zone, per confidence, and the
+    rank correlation of that mean gradient with the confidence (−1: the lower the confidence, the larger
+    the gradient).  Zone points are those whose grid neighbours also lie below r_opt / 4: the numerical
+    gradient of the last one reaches across the zone's edge."""
+    grid = np.sort(landscape["r_over_ropt"].unique())
+    interior = grid[:-1][grid[1:] < 0.25]
+    zone = landscape[landscape["r_over_ropt"].isin(interior)]
+    means = zone.groupby("confidence")["grad_rel"].mean()
+    values = {f"zone_grad_rel_mean_a{a:g}": g for a, g in means.items()}
+    finite = means[np.isfinite(means.index)]
+    if len(finite) > 1:
+        ranks_a = finite.index.to_series().rank().to_numpy()
+        ranks_g = finite.rank().to_numpy()
+        values["zone_grad_rank_correlation"] = float(np.corrcoef(ranks_a, ranks_g)[0, 1])
+    details = {"zone_grad_rank_correlation": "Spearman correlation of confidence a and zone gradient"}
+    return landmark_rows("fig8a", "landscape", values, details)
+
+
+def theory_landmarks(table: pd.DataFrame, fit: pd.DataFrame) -> pd.DataFrame:
+    """Theory check: smallest failing η / η_c per T and the fitted log-log slopes against T."""
+    values = {
+        f"failing_over_critical_T{T:g}": v
+        for T, v in zip(table["T"], table["failing_over_critical"], strict=True)
+    }
+    values.update({f"slope_{q}": s for q, s in zip(fit["quantity"], fit["slope"], strict=True)})
+    return landmark_rows("theory", "theory_check", values)
+
+
+#: The landmark table of each 1-D figure: function and the tables it reads (its keyword arguments).
+FIGURE_LANDMARKS = {
+    "fig1": fig1_landmarks,
+    "fig2": fig2_landmarks,
+    "fig8a": fig8a_landmarks,
+    "theory": theory_landmarks,
+}

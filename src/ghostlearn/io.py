@@ -7,6 +7,7 @@ import os
 import platform
 import tempfile
 from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -17,16 +18,50 @@ import pyarrow.parquet as pq
 import ghostlearn
 
 
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
 def provenance(**extra) -> dict:
-    """Versions and run settings recorded beside every table (no timestamps: reruns stay identical)."""
+    """What every table and checkpoint records: versions of ghostlearn, torch, numpy, pandas and Python, the
+    device (``cpu`` unless given) and ``extra`` (the job's config values, seeds, ...).  No timestamps or
+    host names, so a rerun of the same config writes identical files."""
     info = {
         "ghostlearn": ghostlearn.__version__,
+        "torch": _version("torch"),
         "numpy": np.__version__,
         "pandas": pd.__version__,
         "python": platform.python_version(),
+        "device": "cpu",
     }
     info.update(extra)
     return info
+
+
+def job_provenance(job, **extra) -> dict:
+    """The provenance of a Snakemake job (the ``snakemake`` object of a script): rule, wildcards, the
+    config values it was given (``params``, where the rules pass each experiment's entry and seeds) and
+    the whole checked config of the run."""
+    return {
+        "rule": job.rule,
+        "wildcards": dict(job.wildcards.items()),
+        "params": dict(job.params.items()),
+        "config": job.config,
+        **extra,
+    }
+
+
+def provenance_path(path: str | Path) -> Path:
+    """Where the provenance of a CSV table is kept: ``<table>.csv.provenance.json`` beside it."""
+    path = Path(path)
+    return path.with_name(path.name + ".provenance.json")
+
+
+def _provenance_json(meta: dict) -> str:
+    return json.dumps(provenance(**meta), sort_keys=True, default=str, ensure_ascii=False)
 
 
 @contextmanager
@@ -46,13 +81,18 @@ def atomic_path(path: str | Path):
 
 
 def write_table(table: pd.DataFrame, path: str | Path, **meta) -> None:
-    """Write ``table`` as parquet (or CSV for a ``.csv`` path) atomically; parquet keeps ``meta``."""
+    """Write ``table`` as parquet (or CSV for a ``.csv`` path) atomically, with its provenance
+    (:func:`provenance` of ``meta``): in the parquet schema metadata, or for a CSV in
+    :func:`provenance_path` (written first, so a table never exists without it)."""
+    info = _provenance_json(meta)
+    if Path(path).suffix == ".csv":
+        with atomic_path(provenance_path(path)) as tmp:
+            Path(tmp).write_text(info + "\n", encoding="utf-8")
     with atomic_path(path) as tmp:
         if Path(path).suffix == ".csv":
             table.to_csv(tmp, index=False)
         else:
             arrow = pa.Table.from_pandas(table, preserve_index=False)
-            info = json.dumps(provenance(**meta), sort_keys=True, default=str)
             arrow = arrow.replace_schema_metadata(
                 {**(arrow.schema.metadata or {}), b"ghostlearn": info.encode()}
             )
@@ -75,6 +115,9 @@ def read_table(path: str | Path, columns=()) -> pd.DataFrame:
 
 
 def table_metadata(path: str | Path) -> dict:
-    """The provenance recorded by :func:`write_table` in a parquet file."""
+    """The provenance recorded by :func:`write_table`: parquet schema metadata or a CSV's JSON file."""
+    path = Path(path)
+    if path.suffix == ".csv":
+        return json.loads(provenance_path(path).read_text(encoding="utf-8"))
     meta = pq.read_schema(path).metadata or {}
     return json.loads(meta.get(b"ghostlearn", b"{}"))

@@ -12,6 +12,7 @@ import torch
 
 from ghostlearn.config import checkpoint_epochs
 from ghostlearn.engine import TaskData, TrainSpec, load_checkpoint, resolve_device, save_atomic, train
+from ghostlearn.io import provenance
 from ghostlearn.models import Family, make_family
 
 
@@ -85,5 +86,7 @@ def run_job(
     return history, summary, checkpoints
 
 
-def save_checkpoints(checkpoints: dict, path: str | Path) -> None:
-    save_atomic(checkpoints, Path(path))
+def save_checkpoints(checkpoints: dict, path: str | Path, **meta) -> None:
+    """Save a job's checkpoints atomically with their provenance (:func:`ghostlearn.io.provenance` of
+    ``meta``) under the key ``"provenance"``."""
+    save_atomic({**checkpoints, "provenance": provenance(**meta)}, Path(path))

@@ -17,6 +17,7 @@ os.environ.update(
 )
 
 from snakemake.exceptions import WorkflowError
+import snakemake.io as smk_io  # a line opening with `report` would parse as the keyword
 from snakemake.utils import validate
 
 from ghostlearn.config import (
@@ -205,9 +206,49 @@ def rnn_tables(*names, kinds=("history",)):
     }
 
 
+#: Report category of the scorecard; categories are listed alphabetically, so it comes first.
+SCORECARD_CATEGORY = "0. Reproduction scorecard"
+REPORT_DIR = Path(workflow.basedir) / "workflow" / "report"
+
+
+def figure_category(figure):
+    """Report category of a figure: 'Figure 2', 'Figure 8A', 'Theory check'."""
+    if figure == "theory":
+        return "Theory check"
+    return f"Figure {figure.removeprefix('fig').upper()}"
+
+
+def figure_outputs(figure):
+    """A figure rule's outputs (ghostlearn.figures.panel_files), PNGs marked for the report with the
+    figure's caption (workflow/report/<figure>.rst, templated from the config; figure.rst if none).
+    """
+    caption = (
+        f"{figure}.rst" if (REPORT_DIR / f"{figure}.rst").exists() else "figure.rst"
+    )
+    return [
+        (
+            smk_io.report(
+                path,
+                caption=f"../report/{caption}",
+                category=figure_category(figure),
+                labels={"panel": Path(path).stem},
+            )
+            if path.endswith(".png")
+            else path
+        )
+        for path in panel_files(figure)
+    ]
+
+
+def landmark_tables():
+    """The landmark table of every enabled figure: what the scorecard reads."""
+    return [f"results/tables/{figure}_landmarks.csv" for figure in config["figures"]]
+
+
 def all_targets():
-    """Every enabled figure, plus the summary table of every gradient-descent experiment."""
+    """Every enabled figure and the scorecard, plus the summary table of every gradient-descent experiment."""
     targets = [f for figure in config["figures"] for f in panel_files(figure)]
+    targets.append("results/scorecard.csv")
     targets += [f"results/tables/gd_{name}_loss_vs_lr.csv" for name in CANON["gd"]]
     targets += [f"results/tables/rnn_{name}_networks.csv" for name in RNN]
     targets += [f"results/tables/rnn_{name}_ghost_vs_drop.csv" for name in ANALYSED]

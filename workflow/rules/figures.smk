@@ -11,7 +11,7 @@ rule fig1:
         field="results/tables/fig1_vector_field.csv",
         fixed_points="results/tables/fig1_fixed_points.csv",
     output:
-        panel_files("fig1"),
+        figure_outputs("fig1"),
     log:
         notebook="results/notebooks/fig1.ipynb",
         stderr="results/logs/figures/fig1.log",
@@ -33,7 +33,7 @@ rule fig2:
         sweep="results/tables/gd_fig2_sweep_loss_vs_lr.csv",
         cliff="results/tables/gd_fig2_sweep_cliff.csv",
     output:
-        panel_files("fig2"),
+        figure_outputs("fig2"),
     log:
         notebook="results/notebooks/fig2.ipynb",
         stderr="results/logs/figures/fig2.log",
@@ -54,7 +54,7 @@ rule fig8a:
         notebook="notebooks/fig8a.py",
         landscape="results/tables/landscape.csv",
     output:
-        panel_files("fig8a"),
+        figure_outputs("fig8a"),
     log:
         notebook="results/notebooks/fig8a.ipynb",
         stderr="results/logs/figures/fig8a.log",
@@ -74,7 +74,7 @@ rule theory:
         table="results/tables/theory_critical_lr.csv",
         fit="results/tables/theory_power_law.csv",
     output:
-        panel_files("theory"),
+        figure_outputs("theory"),
     log:
         notebook="results/notebooks/theory.ipynb",
         stderr="results/logs/figures/theory.log",
@@ -97,7 +97,7 @@ rule fig3:
         epochs="results/tables/fig3_epochs.csv",
         landmarks="results/tables/fig3_landmarks.csv",
     output:
-        panel_files("fig3"),
+        figure_outputs("fig3"),
     log:
         notebook="results/notebooks/fig3.ipynb",
         stderr="results/logs/figures/fig3.log",
@@ -121,7 +121,7 @@ rule fig4:
         notebook="notebooks/fig4.py",
         landmarks="results/tables/fig4_landmarks.csv",
     output:
-        panel_files("fig4"),
+        figure_outputs("fig4"),
     log:
         notebook="results/notebooks/fig4.ipynb",
         stderr="results/logs/figures/fig4.log",
@@ -145,7 +145,7 @@ rule fig5:
         notebook="notebooks/fig5.py",
         landmarks="results/tables/fig5_landmarks.csv",
     output:
-        panel_files("fig5"),
+        figure_outputs("fig5"),
     log:
         notebook="results/notebooks/fig5.ipynb",
         stderr="results/logs/figures/fig5.log",

@@ -8,8 +8,10 @@ import torch
 
 from ghostlearn.analysis import analyse_job
 from ghostlearn.engine import TaskData, load_checkpoint
-from ghostlearn.io import read_table, write_table
+from ghostlearn.io import job_provenance, read_table, write_table
 from ghostlearn.training import family_from_config
+
+meta = job_provenance(snakemake)
 
 torch.set_num_threads(snakemake.threads)
 exp = snakemake.params.experiment
@@ -25,6 +27,6 @@ points, trajectories, fields = analyse_job(
 if len(trajectories) and "cls" in table:
     classes = table.drop_duplicates("trial").set_index("trial")["cls"]
     trajectories["cls"] = classes.loc[trajectories["trial"]].to_numpy()
-write_table(points, snakemake.output.points, experiment=exp, analysis=snakemake.params.analysis)
-write_table(trajectories, snakemake.output.trajectories, experiment=exp)
-write_table(fields, snakemake.output.fields, experiment=exp, analysis=snakemake.params.analysis)
+write_table(points, snakemake.output.points, **meta)
+write_table(trajectories, snakemake.output.trajectories, **meta)
+write_table(fields, snakemake.output.fields, **meta)

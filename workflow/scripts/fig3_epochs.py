@@ -5,8 +5,10 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")
 
 from ghostlearn.figures import FIG3_AUTHORS_EPOCHS
-from ghostlearn.io import read_table, write_table
+from ghostlearn.io import job_provenance, read_table, write_table
 from ghostlearn.summaries import epoch_choices
+
+meta = job_provenance(snakemake)
 
 columns = ["network", "epoch", "loss"]
 table = epoch_choices(
@@ -17,5 +19,5 @@ table = epoch_choices(
     preferred=FIG3_AUTHORS_EPOCHS,
     drop_fraction=snakemake.params.drop_fraction,
 )
-write_table(table, snakemake.output[0])
+write_table(table, snakemake.output[0], **meta)
 print(table.to_string(index=False), file=sys.stderr)

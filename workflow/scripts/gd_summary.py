@@ -5,10 +5,12 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")
 
 from ghostlearn.experiments import cliff_table, loss_vs_lr
-from ghostlearn.io import read_table, write_table
+from ghostlearn.io import job_provenance, read_table, write_table
+
+meta = job_provenance(snakemake)
 
 runs = read_table(snakemake.input.runs, ["run", "lr", "first_zone_epoch"])
 history = read_table(snakemake.input.history, ["run", "epoch", "loss"])
 summary = loss_vs_lr(runs, history, snakemake.params.report_epochs)
-write_table(summary, snakemake.output.summary)
-write_table(cliff_table(summary), snakemake.output.cliff)
+write_table(summary, snakemake.output.summary, **meta)
+write_table(cliff_table(summary), snakemake.output.cliff, **meta)

@@ -6,8 +6,10 @@ sys.stderr = open(snakemake.log[0], "w")
 
 import pandas as pd
 
-from ghostlearn.io import read_table, write_table
+from ghostlearn.io import job_provenance, read_table, write_table
 from ghostlearn.summaries import landmark_table
+
+meta = job_provenance(snakemake)
 
 ghost_files = iter(snakemake.input.ghosts)
 tables = []
@@ -22,5 +24,5 @@ for name, path in zip(snakemake.params.experiments, snakemake.input.histories, s
         landmark_table(snakemake.wildcards.figure, name, history, ghosts, snakemake.params.drop_fraction)
     )
 table = pd.concat(tables, ignore_index=True)
-write_table(table, snakemake.output[0])
+write_table(table, snakemake.output[0], **meta)
 print(table.to_string(index=False), file=sys.stderr)

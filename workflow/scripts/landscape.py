@@ -5,7 +5,9 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")
 
 from ghostlearn.experiments import landscape_table
-from ghostlearn.io import read_table, write_table
+from ghostlearn.io import job_provenance, read_table, write_table
+
+meta = job_provenance(snakemake)
 
 spec = snakemake.params.landscape
 task = read_table(snakemake.input.task, ["target", "T", "dt"])
@@ -17,4 +19,4 @@ table = landscape_table(
     snakemake.params.threshold,
     snakemake.params.clip,
 )
-write_table(table, snakemake.output[0])
+write_table(table, snakemake.output[0], **meta)

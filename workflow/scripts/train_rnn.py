@@ -6,7 +6,7 @@ sys.stderr = open(snakemake.log[0], "w")
 
 import torch
 
-from ghostlearn.io import read_table, write_table
+from ghostlearn.io import job_provenance, read_table, write_table
 from ghostlearn.training import run_job, save_checkpoints
 
 torch.set_num_threads(snakemake.threads)
@@ -21,6 +21,8 @@ history, summary, checkpoints = run_job(
     dtype=snakemake.params.dtype,
     log=sys.stderr,
 )
-write_table(history, snakemake.output.history, experiment=exp)
-write_table(summary, snakemake.output.networks, experiment=exp)
-save_checkpoints(checkpoints, snakemake.output.checkpoints)
+seeds = sorted({network["seed"] for network in snakemake.params.networks})
+meta = job_provenance(snakemake, device=summary["device"].iloc[0], seeds=seeds)
+write_table(history, snakemake.output.history, **meta)
+write_table(summary, snakemake.output.networks, **meta)
+save_checkpoints(checkpoints, snakemake.output.checkpoints, **meta)

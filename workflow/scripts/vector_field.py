@@ -5,8 +5,12 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")
 
 from ghostlearn.experiments import fixed_point_table, vector_field_table
-from ghostlearn.io import write_table
+from ghostlearn.io import job_provenance, write_table
+
+meta = job_provenance(snakemake)
 
 spec = snakemake.params.spec
-write_table(vector_field_table(spec["r_values"], spec["x_range"], spec["points"]), snakemake.output.field)
-write_table(fixed_point_table(spec["r_values"]), snakemake.output.fixed_points)
+write_table(
+    vector_field_table(spec["r_values"], spec["x_range"], spec["points"]), snakemake.output.field, **meta
+)
+write_table(fixed_point_table(spec["r_values"]), snakemake.output.fixed_points, **meta)
