@@ -20,6 +20,7 @@ include: "workflow/rules/tasks.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/sweeps.smk"
 include: "workflow/rules/figures.smk"
 
 
@@ -35,6 +36,11 @@ localrules:
     fig2,
     fig8a,
     theory,
+    fig6,
+    fig7,
+    fig8b,
+    fig8c,
+    rnn_scaling,
 
 
 rule all:

@@ -20,11 +20,14 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from ghostlearn.config import (
+    T_SCALING_PREFIX,
     ConfigError,
     analysable,
     check_config,
     gd_experiments,
+    rnn_experiments,
     rnn_jobs,
+    start_epoch,
 )
 from ghostlearn.figures import panel_files
 from ghostlearn.tasks import task_name
@@ -57,8 +60,13 @@ def task_file(spec):
     return f"results/tasks/{task_name(spec)}.parquet"
 
 
-RNN = config["rnn"]["experiments"]
-RNN_JOBS = {name: rnn_jobs(exp) for name, exp in RNN.items()}
+RNN = rnn_experiments(config["rnn"])
+RNN_JOBS = {name: rnn_jobs(exp, RNN) for name, exp in RNN.items()}
+FIG6B = sorted(
+    (name for name in RNN if name.startswith("fig6b_")),
+    key=lambda name: RNN[name]["model"]["K"],
+)
+T_SCALING = [name for name in RNN if name.startswith(T_SCALING_PREFIX)]
 ANALYSED = [name for name, exp in RNN.items() if analysable(exp)]
 
 TASKS = {
@@ -81,6 +89,26 @@ def rnn_job_files(experiment, name, root="results/runs/rnn"):
         f"{root}/{experiment}/job{job}/{name}"
         for job in range(len(RNN_JOBS[experiment]))
     ]
+
+
+def rnn_parent(experiment):
+    """The experiment a continuation starts from (None for a fresh one)."""
+    return RNN[experiment].get("start_from", {}).get("experiment")
+
+
+def rnn_parent_checkpoints(wildcards):
+    """A continuation's training jobs read every job checkpoint of the experiment it continues."""
+    parent = rnn_parent(wildcards.experiment)
+    return rnn_job_files(parent, "checkpoints.pt") if parent else []
+
+
+def rnn_tables(experiment, key):
+    """Named inputs ``<key>_networks`` (the per-network table) and ``<key>_histories`` (every job
+    history) of an experiment, for a figure-table rule."""
+    return {
+        f"{key}_networks": f"results/tables/rnn_{experiment}_networks.csv",
+        f"{key}_histories": rnn_job_files(experiment, "history.parquet"),
+    }
 
 
 def rnn_job_size(wildcards):
@@ -195,4 +223,13 @@ def all_targets():
     targets += [f"results/tables/gd_{name}_loss_vs_lr.csv" for name in CANON["gd"]]
     targets += [f"results/tables/rnn_{name}_networks.csv" for name in RNN]
     targets += [f"results/tables/rnn_{name}_ghost_vs_drop.csv" for name in ANALYSED]
+    targets += [
+        f"results/tables/{figure}_landmarks.csv"
+        for figure in config["figures"]
+        if figure in LANDMARK_FIGURES
+    ]
     return targets
+
+
+#: Figures whose aggregation writes a landmark table results/tables/<figure>_landmarks.csv.
+LANDMARK_FIGURES = ("fig6", "fig7", "fig8b", "fig8c", "rnn_scaling")

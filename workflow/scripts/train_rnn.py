@@ -6,6 +6,7 @@ sys.stderr = open(snakemake.log[0], "w")
 
 import torch
 
+from ghostlearn.engine import load_checkpoint
 from ghostlearn.io import read_table, write_table
 from ghostlearn.training import run_job, save_checkpoints
 
@@ -20,6 +21,8 @@ history, summary, checkpoints = run_job(
     gpu_granted=snakemake.resources.get("gpu", 0) > 0,
     dtype=snakemake.params.dtype,
     log=sys.stderr,
+    parent_checkpoints=[load_checkpoint(path) for path in snakemake.input.parents],
+    start_epoch=snakemake.params.start_epoch,
 )
 write_table(history, snakemake.output.history, experiment=exp)
 write_table(summary, snakemake.output.networks, experiment=exp)
