@@ -141,6 +141,15 @@ def _semantic_errors(config: dict) -> list[str]:
             ]
     if "fig6" in config["figures"] and not any(n.startswith("fig6b_") for n in experiments):
         errors.append("rnn.experiments: figure fig6 needs at least one fig6b_<name> experiment (rank_k)")
+    saturation = experiments.get("fig7_saturation")
+    if "fig7" in config["figures"] and saturation:
+        first, last = config["rnn_figures"]["saturation_search"]
+        kept = set(checkpoint_epochs(saturation))
+        if first > last or not set(range(first - 1, last + 1)) <= kept:
+            errors.append(
+                f"rnn_figures.saturation_search: [{first}, {last}] needs fig7_saturation.checkpoint_epochs to keep "
+                f"every epoch of [{first - 1}, {last}] (the states before and after each searched update)"
+            )
     if "rnn_scaling" in config["figures"] and "t_scaling" not in rnn:
         errors.append("rnn.t_scaling: missing, but figure rnn_scaling needs it")
     return errors

@@ -81,7 +81,9 @@ def cliff_per_epoch(summary: pd.DataFrame, fraction: float = 0.5) -> pd.DataFram
                 "floor_lr": float(floor["lr"]),
                 "floor_mean_loss": float(floor["mean_loss"]),
                 "cliff_level": level,
-                "cliff_lr": landmarks.cliff_lr(group["lr"], group["mean_loss"], level) if valley else float("nan"),
+                "cliff_lr": landmarks.cliff_lr(group["lr"], group["mean_loss"], level)
+                if valley
+                else float("nan"),
             }
         )
     return pd.DataFrame(rows)
@@ -103,7 +105,12 @@ def fraction_learned(tables: dict[int, pd.DataFrame], ratio: float = 1e-2) -> pd
         flags = networks.assign(learned=learned(networks, ratio))
         for lr, group in flags.groupby("lr"):
             rows.append(
-                {"K": int(K), "lr": float(lr), "fraction_learned": float(group["learned"].mean()), "n": len(group)}
+                {
+                    "K": int(K),
+                    "lr": float(lr),
+                    "fraction_learned": float(group["learned"].mean()),
+                    "n": len(group),
+                }
             )
     return pd.DataFrame(rows)
 
@@ -144,7 +151,9 @@ def stuck_networks(
     table = networks.copy()
     table["late_grad_norm"] = table["network"].map(late).astype(float)
     table["stuck"] = (
-        (table["late_grad_norm"] < grad_tol) & (table["final_loss"] > min_loss) & ~table["diverged"].astype(bool)
+        (table["late_grad_norm"] < grad_tol)
+        & (table["final_loss"] > min_loss)
+        & ~table["diverged"].astype(bool)
     )
     return table
 
@@ -160,7 +169,9 @@ def stuck_fraction(flagged: pd.DataFrame) -> pd.DataFrame:
                 "stuck_fraction": float(group["stuck"].mean()),
                 "n": len(group),
                 "stuck_median_loss": float(stuck["final_loss"].median()) if len(stuck) else float("nan"),
-                "stuck_median_accuracy": float(stuck["final_accuracy"].median()) if len(stuck) else float("nan"),
+                "stuck_median_accuracy": float(stuck["final_accuracy"].median())
+                if len(stuck)
+                else float("nan"),
             }
         )
     return pd.DataFrame(rows)
@@ -225,7 +236,16 @@ def ablation_curves(
     after = after[after["parent"].isin(chosen)]
     for (c, epoch), group in after.groupby(["c", "epoch"]):
         rows.append(_mean_row(group, epoch, c))
-    columns = ["c", "epoch", "mean_accuracy", "sem_accuracy", "mean_grad_norm", "sem_grad_norm", "mean_loss", "n"]
+    columns = [
+        "c",
+        "epoch",
+        "mean_accuracy",
+        "sem_accuracy",
+        "mean_grad_norm",
+        "sem_grad_norm",
+        "mean_loss",
+        "n",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -317,8 +337,12 @@ THEORY_EXPONENTS = {"error": -5.0, "normalised_loss": -4.0}
 
 
 def power_law_fit(table: pd.DataFrame) -> pd.DataFrame:
-    """Log-log fit of the measured cliff against T, beside the 1-D theory's exponents."""
-    slope, intercept = landmarks.loglog_slope(table["T"], table["cliff_lr"])
+    """Log-log fit of the measured cliff against T, beside the 1-D theory's exponents (slope NaN when
+    fewer than two T have a cliff)."""
+    try:
+        slope, intercept = landmarks.loglog_slope(table["T"], table["cliff_lr"])
+    except ValueError:
+        slope, intercept = float("nan"), float("nan")
     return pd.DataFrame(
         [
             {
@@ -354,7 +378,9 @@ def saturation_states(family, params_by_epoch: dict, task, trial: int = 0, seed:
         state = states[0, trial].numpy()  # (S + 1, N)
         steps, units = np.meshgrid(np.arange(state.shape[0]), np.arange(state.shape[1]), indexing="ij")
         rates.append(
-            pd.DataFrame({"epoch": epoch, "step": steps.ravel(), "unit": units.ravel(), "rate": state.ravel()})
+            pd.DataFrame(
+                {"epoch": epoch, "step": steps.ravel(), "unit": units.ravel(), "rate": state.ravel()}
+            )
         )
         outputs.append(
             pd.DataFrame(
