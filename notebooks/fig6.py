@@ -72,7 +72,13 @@ rank_colors = dict(zip(ranks, plt.cm.viridis(np.linspace(0, 1, len(ranks))), str
 def draw_curves(ax, lr, legend=True):
     rows = learning[(learning["lr"] == lr) & (learning["epoch"] >= 1)]
     for (K, seed), run in rows.groupby(["K", "seed"]):
-        ax.plot(run["epoch"], run["normalised_loss"], color=rank_colors[K], lw=0.6, label=f"K = {K}" if seed == rows[rows["K"] == K]["seed"].min() else None)
+        ax.plot(
+            run["epoch"],
+            run["normalised_loss"],
+            color=rank_colors[K],
+            lw=0.6,
+            label=f"K = {K}" if seed == rows[rows["K"] == K]["seed"].min() else None,
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_ylim(1e-7, 2.5)

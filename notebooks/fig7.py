@@ -34,9 +34,13 @@ from ghostlearn.figures import PANELS
 from ghostlearn.io import read_table
 
 style.apply()
-nets = read_table(networks, ["experiment", "lr", "seed", "mean_loss", "mean_grad_norm", "mean_weight_norm", "stuck"])
+nets = read_table(
+    networks, ["experiment", "lr", "seed", "mean_loss", "mean_grad_norm", "mean_weight_norm", "stuck"]
+)
 stuck_table = read_table(stuck, ["experiment", "lr", "stuck_fraction"])
-case_rows = read_table(cases, ["experiment", "case", "lr", "seed", "epoch", "loss", "grad_norm", "weight_norm"])
+case_rows = read_table(
+    cases, ["experiment", "case", "lr", "seed", "epoch", "loss", "grad_norm", "weight_norm"]
+)
 sat = read_table(saturation, ["epoch", "loss", "grad_norm", "weight_norm"])
 rate_rows = read_table(rates, ["epoch", "step", "unit", "rate"])
 output_rows = read_table(outputs, ["epoch", "step", "output", "target"])

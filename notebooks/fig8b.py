@@ -37,7 +37,9 @@ run = read_table(learnable, ["epoch", "loss", "grad_norm", "phase"])
 print(marks.to_string(index=False))
 selected = int(marks[marks["landmark"] == "selected_runs"]["value"].iloc[0])
 if selected:
-    table = read_table(curves, ["c", "epoch", "mean_accuracy", "sem_accuracy", "mean_grad_norm", "sem_grad_norm"])
+    table = read_table(
+        curves, ["c", "epoch", "mean_accuracy", "sem_accuracy", "mean_grad_norm", "sem_grad_norm"]
+    )
     confidences = np.sort(table["c"].dropna().unique())
     shown = confidences[2::plot_every] if len(confidences) > 2 else confidences
 else:

@@ -31,7 +31,9 @@ from ghostlearn.io import read_table
 style.apply()
 summary = read_table(loss_vs_lr, ["T", "lr", "mean_loss", "sem_loss"])
 table = read_table(critical, ["T", "cliff_lr", "lr_min", "lr_max"])
-power = read_table(fit, ["slope", "intercept", "theory_exponent_error", "theory_exponent_normalised_loss"]).iloc[0]
+power = read_table(
+    fit, ["slope", "intercept", "theory_exponent_error", "theory_exponent_normalised_loss"]
+).iloc[0]
 assert len(table) >= 2, "the T scaling needs two T or more"
 if np.isfinite(table["cliff_lr"]).sum() < 2:
     print("WARNING: fewer than two T show a cliff; no fit drawn (train longer or widen the grid)")
@@ -42,16 +44,33 @@ print(power.to_string())
 # %%
 def draw(ax):
     ax.plot(table["T"], table["cliff_lr"], "o", color="C0", label="measured cliff")
-    ax.fill_between(table["T"], table["lr_min"], table["lr_max"], color="grey", alpha=0.15, lw=0, label="sweep range")
+    ax.fill_between(
+        table["T"], table["lr_min"], table["lr_max"], color="grey", alpha=0.15, lw=0, label="sweep range"
+    )
     T = np.geomspace(table["T"].min(), table["T"].max(), 50)
     found = table.dropna(subset=["cliff_lr"])
     if not np.isfinite(power["slope"]):
         ax.set_xscale("log")
         return
-    ax.plot(T, 10 ** power["intercept"] * T ** power["slope"], color="C0", label=f"fit: slope {power['slope']:.2f}")
+    ax.plot(
+        T,
+        10 ** power["intercept"] * T ** power["slope"],
+        color="C0",
+        label=f"fit: slope {power['slope']:.2f}",
+    )
     middle = found.iloc[len(found) // 2]
-    for exponent, style_ in ((power["theory_exponent_error"], ":"), (power["theory_exponent_normalised_loss"], "--")):
-        ax.plot(T, middle["cliff_lr"] * (T / middle["T"]) ** exponent, "k", linestyle=style_, lw=0.8, label=f"1-D theory slope {exponent:g}")
+    for exponent, style_ in (
+        (power["theory_exponent_error"], ":"),
+        (power["theory_exponent_normalised_loss"], "--"),
+    ):
+        ax.plot(
+            T,
+            middle["cliff_lr"] * (T / middle["T"]) ** exponent,
+            "k",
+            linestyle=style_,
+            lw=0.8,
+            label=f"1-D theory slope {exponent:g}",
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("Task timescale T (steps)")

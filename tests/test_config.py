@@ -180,3 +180,75 @@ def test_analysis_settings_are_validated():
         check_config(config)
     filled = check_config(BASE)["analysis"]
     assert filled["fixed_tol"] == 1e-8 and filled["drop_fraction"] == 0.5
+
+
+# -- continuations (start_from), grid axes and the RNN figures' requirements -------------------------
+
+
+def rnn(config):
+    return config["rnn"]["experiments"]
+
+
+def test_continuation_networks_point_at_their_parents():
+    config = check_config(BASE)
+    experiments = rnn(config)
+    networks = rnn_networks(experiments["fig8b_ablation"], experiments)
+    parents = {n["network"]: n["seed"] for n in rnn_networks(experiments["fig8b_ablation_phase1"])}
+    assert len(networks) == 4 * 3
+    assert all(parents[n["parent"]] == n["seed"] for n in networks)
+    assert [n["c"] for n in networks[:4]] == [1e-3, 1e-3, 1e-3, pytest.approx(10 ** (-3 + 4 / 3))]
+    norms = [n["output_l1_norm"] for n in rnn_networks(experiments["fig8c"], experiments)]
+    assert norms[-1] == np.inf and norms[0] == 0.1
+
+
+def test_continuation_of_an_unknown_experiment_is_named():
+    message = bad(lambda c: rnn(c)["fig8b_ablation"]["start_from"].update(experiment="nope"))
+    assert "rnn.experiments.fig8b_ablation.start_from.experiment: no experiment named 'nope'" in message
+
+
+def test_continuation_cycle_is_named():
+    def cycle(c):
+        rnn(c)["fig8b_ablation_phase1"]["start_from"] = {"experiment": "fig8b_ablation"}
+
+    assert "a cycle" in bad(cycle)
+
+
+def test_continuation_must_match_the_parent():
+    message = bad(lambda c: rnn(c)["fig8b_ablation"].update(seeds=[0, 7], learning_rates=[0.02, 0.03]))
+    assert "fig8b_ablation.seeds: [7] not trained by fig8b_ablation_phase1" in message
+    assert "fig8b_ablation.learning_rates: 2 rates, but fig8b_ablation_phase1 has 1" in message
+    message = bad(lambda c: rnn(c)["fig8c"].update(optimizer="sgd"))
+    assert "fig8c.start_from.optimizer_state: keep needs the optimizer of fig8c_phase1" in message
+
+
+def test_grid_axis_must_be_a_value_of_the_family():
+    message = bad(lambda c: rnn(c)["fig8c"].update(grid={"c": [1.0]}))
+    assert "rnn.experiments.fig8c.grid.c: not a value of task_full" in message
+    message = bad(lambda c: rnn(c)["fig8c"].update(grid={"c": [1.0], "output_l1_norm": [1.0]}))
+    assert "rnn.experiments.fig8c.grid" in message
+
+
+def test_saturation_search_must_be_checkpointed():
+    message = bad(lambda c: c["rnn_figures"].update(saturation_search=[5, 30]))
+    assert "rnn_figures.saturation_search: [5, 30] needs fig7_saturation.checkpoint_epochs" in message
+
+
+def test_rnn_figures_name_their_missing_experiments():
+    message = bad(lambda c: rnn(c).pop("fig7_dmts"))
+    assert "rnn.experiments.fig7_dmts: missing, but figure fig7 needs it" in message
+    message = bad(lambda c: c["rnn"].pop("t_scaling"))
+    assert "rnn.t_scaling: missing, but figure rnn_scaling needs it" in message
+
+
+def test_t_scaling_expands_into_one_experiment_per_T():
+    from ghostlearn.config import rnn_experiments, start_epoch
+
+    config = check_config(BASE)
+    config["rnn"]["t_scaling"]["lr_exponent"] = -2.0
+    experiments = rnn_experiments(config["rnn"])
+    assert {"tscaling_T5", "tscaling_T10"} <= set(experiments)
+    assert experiments["tscaling_T10"]["task"]["T"] == 10
+    np.testing.assert_allclose(
+        experiments["tscaling_T10"]["learning_rates"], np.logspace(-2, 0, 3) * 4.0
+    )  # (10 / T_ref = 20)^-2
+    assert start_epoch("fig8c", experiments) == 20 and start_epoch("fig8c_phase1", experiments) == 0

@@ -13,7 +13,16 @@ from ghostlearn.io import read_table, write_table
 from ghostlearn.training import family_from_config
 
 HISTORY = ["network", "epoch", "loss", "grad_norm", "weight_norm", "accuracy"]
-NETWORKS = ["network", "lr", "seed", "final_loss", "final_accuracy", "diverged", "mean_loss", "mean_grad_norm"]
+NETWORKS = [
+    "network",
+    "lr",
+    "seed",
+    "final_loss",
+    "final_accuracy",
+    "diverged",
+    "mean_loss",
+    "mean_grad_norm",
+]
 settings = snakemake.params.figures
 rows, flagged_all, stuck_all, cases = [], [], [], []
 for key, name in (("dcdt", "fig7_dcdt"), ("dmts", "fig7_dmts")):
@@ -32,7 +41,10 @@ for key, name in (("dcdt", "fig7_dcdt"), ("dmts", "fig7_dmts")):
     rows += [(name, f"stuck_fraction_lr{r.lr:.2e}", r.stuck_fraction, rule) for r in stuck.itertuples()]
     at = stuck[stuck["lr"] == sweeps.nearest_lr(stuck["lr"], settings["stuck_lr"])].iloc[0]
     detail = f"median final value of the stuck networks at lr {at.lr:.4g} ({at.stuck_fraction:.2f} stuck)"
-    rows += [(name, "stuck_loss", at.stuck_median_loss, detail), (name, "stuck_accuracy", at.stuck_median_accuracy, detail)]
+    rows += [
+        (name, "stuck_loss", at.stuck_median_loss, detail),
+        (name, "stuck_accuracy", at.stuck_median_accuracy, detail),
+    ]
     ids = sweeps.case_networks(networks, settings["cases"].get(name, []))
     for case, network in enumerate(ids, start=1):
         cases.append(history[history["network"] == network].assign(experiment=name, case=case))
@@ -49,7 +61,12 @@ spike = sweeps.saturation_epoch(saturation, settings["saturation_search"])
 at_spike = saturation[saturation["epoch"] == spike].iloc[0]
 search = settings["saturation_search"]
 rows += [
-    ("fig7_saturation", "saturation_epoch", spike, f"history epoch of the largest grad norm in epochs {search}"),
+    (
+        "fig7_saturation",
+        "saturation_epoch",
+        spike,
+        f"history epoch of the largest grad norm in epochs {search}",
+    ),
     ("fig7_saturation", "saturation_grad_norm", at_spike.grad_norm, "grad norm at saturation_epoch"),
     ("fig7_saturation", "saturation_loss", at_spike.loss, "loss at saturation_epoch"),
 ]

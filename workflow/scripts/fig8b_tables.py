@@ -17,7 +17,9 @@ NETWORKS = ["network", "lr", "seed", "start_epoch"]
 
 def load(key, columns=NETWORKS):
     networks = read_table(snakemake.input[f"{key}_networks"], columns)
-    history = pd.concat([read_table(p, HISTORY) for p in snakemake.input[f"{key}_histories"]], ignore_index=True)
+    history = pd.concat(
+        [read_table(p, HISTORY) for p in snakemake.input[f"{key}_histories"]], ignore_index=True
+    )
     return networks, history
 
 
@@ -35,8 +37,18 @@ rows = [("fig8b_ablation", "selected_runs", n_selected, f"of {len(selection)} fi
 if n_selected:
     for r in sweeps.before_after(curves, switch).itertuples():
         rows += [
-            ("fig8b_ablation", f"accuracy_before_c{r.c:.3g}", r.accuracy_before, f"epoch {r.epoch_before}; {rule}"),
-            ("fig8b_ablation", f"accuracy_after_c{r.c:.3g}", r.accuracy_after, f"epoch {r.epoch_after}; {rule}"),
+            (
+                "fig8b_ablation",
+                f"accuracy_before_c{r.c:.3g}",
+                r.accuracy_before,
+                f"epoch {r.epoch_before}; {rule}",
+            ),
+            (
+                "fig8b_ablation",
+                f"accuracy_after_c{r.c:.3g}",
+                r.accuracy_after,
+                f"epoch {r.epoch_after}; {rule}",
+            ),
         ]
 
 phases = [load("learnable_phase1"), load("learnable")]
@@ -46,7 +58,12 @@ for phase, label in ((1, "before_reset"), (2, "after_reset")):
     rows_phase = learnable[learnable["phase"] == phase]
     last = rows_phase.loc[rows_phase["epoch"].idxmax()]
     rows += [
-        ("fig8b_learnable", f"loss_{label}", last.loss, f"loss at epoch {int(last.epoch)} (end of phase {phase})"),
+        (
+            "fig8b_learnable",
+            f"loss_{label}",
+            last.loss,
+            f"loss at epoch {int(last.epoch)} (end of phase {phase})",
+        ),
         ("fig8b_learnable", f"grad_norm_{label}", last.grad_norm, f"grad norm at epoch {int(last.epoch)}"),
     ]
 after = learnable[learnable["phase"] == 2]
