@@ -13,7 +13,9 @@ rule fig6_tables:
                     f"results/tables/rnn_{name}_networks.csv" for name in FIG6B
                 ],
                 "fig6b_histories": [
-                    path for name in FIG6B for path in rnn_job_files(name, "history.parquet")
+                    path
+                    for name in FIG6B
+                    for path in rnn_job_files(name, "history.parquet")
                 ],
             }
         ),
@@ -135,7 +137,9 @@ rule rnn_scaling_tables:
     input:
         networks=[f"results/tables/rnn_{name}_networks.csv" for name in T_SCALING],
         histories=[
-            path for name in T_SCALING for path in rnn_job_files(name, "history.parquet")
+            path
+            for name in T_SCALING
+            for path in rnn_job_files(name, "history.parquet")
         ],
     output:
         loss_vs_lr="results/tables/rnn_scaling_loss_vs_lr.csv",
