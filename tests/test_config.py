@@ -252,3 +252,10 @@ def test_t_scaling_expands_into_one_experiment_per_T():
         experiments["tscaling_T10"]["learning_rates"], np.logspace(-2, 0, 3) * 4.0
     )  # (10 / T_ref = 20)^-2
     assert start_epoch("fig8c", experiments) == 20 and start_epoch("fig8c_phase1", experiments) == 0
+
+
+def test_two_phase_figures_need_continuations_with_their_grid():
+    message = bad(lambda c: rnn(c)["fig8c"].pop("start_from"))
+    assert "rnn.experiments.fig8c.start_from: figure fig8c needs fig8c to continue a first phase" in message
+    message = bad(lambda c: rnn(c)["fig8b_ablation"].pop("grid"))
+    assert "rnn.experiments.fig8b_ablation.grid: figure fig8b needs a grid over c" in message

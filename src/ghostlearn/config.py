@@ -139,6 +139,21 @@ def _semantic_errors(config: dict) -> list[str]:
                 for n in names
                 if n not in experiments
             ]
+    continuations = {"fig8b": ("fig8b_ablation", "fig8b_learnable"), "fig8c": ("fig8c",)}
+    for figure, names in continuations.items():
+        if figure in config["figures"]:
+            errors += [
+                f"rnn.experiments.{n}.start_from: figure {figure} needs {n} to continue a first phase"
+                for n in names
+                if n in experiments and "start_from" not in experiments[n]
+            ]
+    for figure, name, axis in (("fig8b", "fig8b_ablation", "c"), ("fig8c", "fig8c", "output_l1_norm")):
+        if (
+            figure in config["figures"]
+            and name in experiments
+            and axis not in experiments[name].get("grid", {})
+        ):
+            errors.append(f"rnn.experiments.{name}.grid: figure {figure} needs a grid over {axis}")
     if "fig6" in config["figures"] and not any(n.startswith("fig6b_") for n in experiments):
         errors.append("rnn.experiments: figure fig6 needs at least one fig6b_<name> experiment (rank_k)")
     saturation = experiments.get("fig7_saturation")

@@ -315,6 +315,8 @@ class Trainer:
             g.set_state(s.clone())
         self.diverged = state["diverged"].to(self.device)
         self.diverged_epoch = state["diverged_epoch"].numpy().copy()
+        if "totals" not in state:
+            raise ValueError("checkpoint of an older format (no time averages); not resumed")
         self.totals = {k: v.to(self.device) for k, v in state["totals"].items()}
         self.averaged_epochs = int(state["averaged_epochs"])
 
