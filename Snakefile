@@ -24,6 +24,7 @@ include: "workflow/rules/tasks.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/sweeps.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/scorecard.smk"
 
@@ -47,6 +48,11 @@ localrules:
     theory,
     landmarks_1d,
     scorecard,
+    fig6,
+    fig7,
+    fig8b,
+    fig8c,
+    rnn_scaling,
 
 
 rule all:

@@ -151,12 +151,12 @@ def test_rnn_experiment_defaults_and_networks():
             "rnn.experiments.sweep.checkpoint_epochs: epoch 11 is beyond epochs = 10",
         ),
         (
-            {"checkpoint_window": [5, 3]},
-            "rnn.experiments.sweep.checkpoint_window: first must not exceed last",
+            {"checkpoint_epochs": [0, {"range": [5, 3]}]},
+            "rnn.experiments.sweep.checkpoint_epochs: range [5, 3]: first must not exceed last",
         ),
         (
-            {"checkpoint_window": [5, 12]},
-            "rnn.experiments.sweep.checkpoint_window: epoch 12 is beyond epochs = 10",
+            {"checkpoint_epochs": [{"range": [5, 12]}]},
+            "rnn.experiments.sweep.checkpoint_epochs: epoch 11 is beyond epochs = 10",
         ),
         ({"task": {"kind": "xor"}}, "rnn.experiments.sweep.task.kind"),
         ({"model": {"family": "lstm"}}, "rnn.experiments.sweep.model.family"),
@@ -195,9 +195,88 @@ def test_figure_experiments_are_required_by_name():
     assert "rnn.experiments.fig4_dmts: missing, but figure fig4 needs it" in message
 
 
-def test_checkpoint_window_adds_every_epoch_of_the_stretch():
+def test_checkpoint_ranges_add_every_epoch_of_the_stretch():
     from ghostlearn.config import checkpoint_epochs
 
-    exp = {"checkpoint_epochs": [0, 10, 4], "checkpoint_window": [3, 6]}
-    assert checkpoint_epochs(exp) == [0, 3, 4, 5, 6, 10]
+    assert checkpoint_epochs({"checkpoint_epochs": [0, 10, 4, {"range": [3, 6]}]}) == [0, 3, 4, 5, 6, 10]
+    assert checkpoint_epochs({"checkpoint_epochs": {"range": [3, 5]}}) == [3, 4, 5]
     assert checkpoint_epochs({}) == []
+
+
+# -- continuations (start_from), grid axes and the RNN figures' requirements -------------------------
+
+
+def rnn(config):
+    return config["rnn"]["experiments"]
+
+
+def test_continuation_networks_point_at_their_parents():
+    config = check_config(BASE)
+    experiments = rnn(config)
+    networks = rnn_networks(experiments["fig8b_ablation"], experiments)
+    parents = {n["network"]: n["seed"] for n in rnn_networks(experiments["fig8b_ablation_phase1"])}
+    assert len(networks) == 4 * 3
+    assert all(parents[n["parent"]] == n["seed"] for n in networks)
+    assert [n["c"] for n in networks[:4]] == [1e-3, 1e-3, 1e-3, pytest.approx(10 ** (-3 + 4 / 3))]
+    norms = [n["output_l1_norm"] for n in rnn_networks(experiments["fig8c"], experiments)]
+    assert norms[-1] == np.inf and norms[0] == 0.1
+
+
+def test_continuation_of_an_unknown_experiment_is_named():
+    message = bad(lambda c: rnn(c)["fig8b_ablation"]["start_from"].update(experiment="nope"))
+    assert "rnn.experiments.fig8b_ablation.start_from.experiment: no experiment named 'nope'" in message
+
+
+def test_continuation_cycle_is_named():
+    def cycle(c):
+        rnn(c)["fig8b_ablation_phase1"]["start_from"] = {"experiment": "fig8b_ablation"}
+
+    assert "a cycle" in bad(cycle)
+
+
+def test_continuation_must_match_the_parent():
+    message = bad(lambda c: rnn(c)["fig8b_ablation"].update(seeds=[0, 7], learning_rates=[0.02, 0.03]))
+    assert "fig8b_ablation.seeds: [7] not trained by fig8b_ablation_phase1" in message
+    assert "fig8b_ablation.learning_rates: 2 rates, but fig8b_ablation_phase1 has 1" in message
+    message = bad(lambda c: rnn(c)["fig8c"].update(optimizer="sgd"))
+    assert "fig8c.start_from.optimizer_state: keep needs the optimizer of fig8c_phase1" in message
+
+
+def test_grid_axis_must_be_a_value_of_the_family():
+    message = bad(lambda c: rnn(c)["fig8c"].update(grid={"c": [1.0]}))
+    assert "rnn.experiments.fig8c.grid.c: not a value of task_full" in message
+    message = bad(lambda c: rnn(c)["fig8c"].update(grid={"c": [1.0], "output_l1_norm": [1.0]}))
+    assert "rnn.experiments.fig8c.grid" in message
+
+
+def test_saturation_search_must_be_checkpointed():
+    message = bad(lambda c: c["rnn_figures"].update(saturation_search=[5, 30]))
+    assert "rnn_figures.saturation_search: [5, 30] needs fig7_saturation.checkpoint_epochs" in message
+
+
+def test_rnn_figures_name_their_missing_experiments():
+    message = bad(lambda c: rnn(c).pop("fig7_dmts"))
+    assert "rnn.experiments.fig7_dmts: missing, but figure fig7 needs it" in message
+    message = bad(lambda c: c["rnn"].pop("t_scaling"))
+    assert "rnn.t_scaling: missing, but figure rnn_scaling needs it" in message
+
+
+def test_t_scaling_expands_into_one_experiment_per_T():
+    from ghostlearn.config import rnn_experiments, start_epoch
+
+    config = check_config(BASE)
+    config["rnn"]["t_scaling"]["lr_exponent"] = -2.0
+    experiments = rnn_experiments(config["rnn"])
+    assert {"tscaling_T5", "tscaling_T10"} <= set(experiments)
+    assert experiments["tscaling_T10"]["task"]["T"] == 10
+    np.testing.assert_allclose(
+        experiments["tscaling_T10"]["learning_rates"], np.logspace(-2, 0, 3) * 4.0
+    )  # (10 / T_ref = 20)^-2
+    assert start_epoch("fig8c", experiments) == 20 and start_epoch("fig8c_phase1", experiments) == 0
+
+
+def test_two_phase_figures_need_continuations_with_their_grid():
+    message = bad(lambda c: rnn(c)["fig8c"].pop("start_from"))
+    assert "rnn.experiments.fig8c.start_from: figure fig8c needs fig8c to continue a first phase" in message
+    message = bad(lambda c: rnn(c)["fig8b_ablation"].pop("grid"))
+    assert "rnn.experiments.fig8b_ablation.grid: figure fig8b needs a grid over c" in message

@@ -211,3 +211,131 @@ def test_fixed_points_are_counted_on_the_fly():
         assert record["kappa0"][i].item() == pytest.approx(-0.3 * n.sum(), rel=1e-5)
     with pytest.raises(ValueError, match="count_fixed_points"):
         Trainer(DCDT_FULL, DCDT_TASK, TrainSpec([0], [0.1], 1, count_fixed_points=True))
+
+
+# -- jobs of stacked networks, continuations (start_from) and per-network model values ----------------
+
+
+def _run_jobs(exp, experiments, task_table, workdir, size, parents=()):
+    """Train an experiment in jobs of ``size`` networks through run_job; return its history and end."""
+    import pandas as pd
+
+    from ghostlearn.config import rnn_jobs
+    from ghostlearn.training import run_job
+
+    exp = {**exp, "networks_per_job": size}
+    histories, ends = [], []
+    for j, networks in enumerate(rnn_jobs(exp, {**experiments, "this": exp})):
+        history, _, checkpoints = run_job(
+            exp, networks, task_table, workdir / f"job{j}", device="cpu", parent_checkpoints=list(parents)
+        )
+        histories.append(history)
+        ends.append(checkpoints)
+    return pd.concat(histories).sort_values(["network", "epoch"], ignore_index=True), ends
+
+
+RANK_ONE_EXP = {
+    "model": {"family": "rank_one", "N": 100, "alpha": 0.5, "c": 10.0},
+    "task": {"kind": "delayed_activation", "T": 20},
+    "learning_rates": [0.02, 0.05, 0.1, 0.3],
+    "seeds": list(range(10)),
+    "epochs": 12,
+}
+
+
+def test_one_job_of_40_networks_equals_four_jobs_of_10(tmp_path):
+    import pandas as pd
+
+    table = delayed_activation(20)
+    one, _ = _run_jobs(RANK_ONE_EXP, {}, table, tmp_path / "one", 40)
+    four, ends = _run_jobs(RANK_ONE_EXP, {}, table, tmp_path / "four", 10)
+    assert len(ends) == 4 and one["network"].nunique() == 40
+    pd.testing.assert_frame_equal(one, four)
+    # the continuation of a grid over c (4 confidences x 10 seeds) is grouping-invariant too
+    parent = {**RANK_ONE_EXP, "learning_rates": [0.05]}
+    _, parent_ends = _run_jobs(parent, {}, table, tmp_path / "parent", 3)
+    child = {
+        **parent,
+        "start_from": {"experiment": "parent", "optimizer_state": "fresh"},
+        "grid": {"c": [0.01, 0.1, 1.0, 10.0]},
+        "epochs": 6,
+    }
+    runs = [
+        _run_jobs(child, {"parent": parent}, table, tmp_path / f"child{size}", size, parent_ends)[0]
+        for size in (40, 10)
+    ]
+    assert runs[0]["network"].nunique() == 40
+    pd.testing.assert_frame_equal(*runs)
+
+
+def test_a_kept_optimiser_continuation_equals_an_uninterrupted_run(tmp_path):
+    """Adam moments, step count and each network's noise stream carry over (Fig. 8C's switch)."""
+    import pandas as pd
+
+    table = dcdt(2, 10, 10, 2)
+    whole = {
+        "model": {"family": "task_full", "sigma_rec": 0.01, "sigma_init": 0.1, "readout": "tanh"},
+        "task": {"kind": "dcdt", "n_in": 2, "n_delay": 10, "n_response": 10, "trials_per_class": 2},
+        "optimizer": "adam",
+        "learning_rates": [0.01],
+        "seeds": [3, 4],
+        "epochs": 16,
+    }
+    reference, _ = _run_jobs(whole, {}, table, tmp_path / "whole", 2)
+    first = {**whole, "epochs": 10}
+    _, first_ends = _run_jobs(first, {}, table, tmp_path / "first", 2)
+    second = {**whole, "epochs": 6, "start_from": {"experiment": "first", "optimizer_state": "keep"}}
+    rest, _ = _run_jobs(second, {"first": first}, table, tmp_path / "second", 2, first_ends)
+    rest["epoch"] += 10
+    tail = reference[reference["epoch"] > 10].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rest.reset_index(drop=True), tail)
+    fresh = {**second, "start_from": {"experiment": "first", "optimizer_state": "fresh"}}
+    restarted, _ = _run_jobs(fresh, {"first": first}, table, tmp_path / "fresh", 2, first_ends)
+    assert not np.allclose(restarted["loss"].iloc[2:], rest["loss"].iloc[2:])  # new Adam moments differ
+
+
+def test_a_grid_confidence_is_fixed_and_equals_the_model_value():
+    c10, plain = (
+        Trainer(RANK_ONE, CANONICAL_TASK, TrainSpec([0, 1], [0.02, 0.02], 5, network_values=values))
+        for values in ({"c": [10.0, 10.0]}, {})
+    )
+    low = Trainer(
+        RANK_ONE, CANONICAL_TASK, TrainSpec([0, 1], [0.02, 0.02], 5, network_values={"c": [0.01, 10.0]})
+    )
+    for _ in range(5):
+        a, b = c10.step(), plain.step()
+        low.step()
+        torch.testing.assert_close(a["loss"], b["loss"], rtol=0, atol=0)
+        torch.testing.assert_close(a["grad_norm"], b["grad_norm"], rtol=0, atol=0)
+    assert c10.params["c"].tolist() == [10.0, 10.0] and "c" not in c10.moments
+    assert low.params["c"][0].item() == pytest.approx(0.01)
+    assert not torch.equal(low.params["m"][0], plain.params["m"][0])
+    torch.testing.assert_close(low.params["m"][1], plain.params["m"][1], rtol=0, atol=0)
+    learnable = make_family("rank_one", trainable_c=True)
+    trained = Trainer(learnable, CANONICAL_TASK, TrainSpec([40], [0.5], 3, network_values={"c": [1.0]}))
+    for _ in range(3):
+        trained.step()
+    assert trained.params["c"].item() != 1.0  # trainable_c: the grid value is where c starts
+
+
+def test_infinite_output_norm_is_no_normalisation_and_finite_sets_the_l1_norm():
+    task = TaskData.from_table(dcdt(2, 10, 10, 2))
+    spec = {"seeds": [0, 1], "lrs": [0.01, 0.01], "epochs": 3, "optimizer": "adam"}
+    inf = Trainer(DCDT_FULL, task, TrainSpec(**spec, network_values={"output_l1_norm": [np.inf, 0.5]}))
+    plain = Trainer(DCDT_FULL, task, TrainSpec(**spec))
+    for _ in range(3):
+        a, b = inf.step(), plain.step()
+        torch.testing.assert_close(a["loss"][0], b["loss"][0], rtol=0, atol=0)
+    inf._normalise_output()
+    assert inf.params["w_out"][1].abs().sum().item() == pytest.approx(0.5, rel=1e-5)
+
+
+def test_time_averages_are_the_mean_over_every_epoch(tmp_path):
+    spec = TrainSpec(seeds=[1, 2], lrs=[0.02, 0.05], epochs=30, checkpoint_every=10)
+    history, trainer = train(DCDT_FULL, DCDT_TASK, spec, tmp_path)
+    means = trainer.time_averages()
+    expected = history.groupby("network")["loss"].mean().to_numpy()
+    np.testing.assert_allclose(means["mean_loss"], expected, rtol=1e-5)
+    assert means["mean_weight_norm"].shape == (2,)
+    _, resumed = train(DCDT_FULL, DCDT_TASK, spec, tmp_path)  # resumed at the end: same averages
+    np.testing.assert_array_equal(resumed.time_averages()["mean_loss"], means["mean_loss"])

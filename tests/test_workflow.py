@@ -180,3 +180,39 @@ def test_the_report_holds_the_scorecard_and_every_figure_with_its_caption(built:
     # captions are templated from the config: the test config's Fig. 2d sweep has 3 starts, epochs 500, 1000
     assert "over 3 starts per learning rate" in page and "500, 1000: a valley" in page
     assert "Figure 1 \\u2014 the saddle-node normal form" in page
+
+
+def test_landmark_tables_of_the_rnn_figures(built: Path):
+    """Every RNN figure writes results/tables/<figure>_landmarks.csv in the long format the scorecard reads."""
+    for figure in ("fig6", "fig7", "fig8b", "fig8c", "rnn_scaling"):
+        table = pd.read_csv(built / f"results/tables/{figure}_landmarks.csv")
+        assert list(table.columns) == ["figure", "experiment", "landmark", "value", "detail"], figure
+        assert (table["figure"] == figure).all() and len(table) > 0
+        assert pd.api.types.is_float_dtype(table["value"])
+    fig7 = pd.read_csv(built / "results/tables/fig7_landmarks.csv").set_index(["experiment", "landmark"])
+    # DMTS at eta = 1.438 falls within a few epochs into the all-zero output: accuracy 132/152, loss near
+    # 20/152 = 0.1316 (PAPER.md Fig. 7), with a vanishing gradient
+    assert fig7.loc[("fig7_dmts", "stuck_accuracy"), "value"] == pytest.approx(132 / 152, abs=1e-6)
+    assert 0.13 < fig7.loc[("fig7_dmts", "stuck_loss"), "value"] < 0.14
+    assert fig7.loc[("fig7_dmts", "stuck_fraction_lr1.44e+00"), "value"] == 1.0
+    assert 10 <= fig7.loc[("fig7_saturation", "saturation_epoch"), "value"] <= 30
+    fig8c = pd.read_csv(built / "results/tables/fig8c_landmarks.csv")
+    assert {"accuracy_before_c0.1", "accuracy_after_cinf"} <= set(fig8c["landmark"])
+    fig6 = pd.read_csv(built / "results/tables/fig6_landmarks.csv")
+    assert {"cliff_lr_epoch_40", "fraction_learned_K1_lr1.00e-02"} <= set(fig6["landmark"])
+
+
+def test_continuations_start_from_their_parents_end(built: Path):
+    """Fig. 8B/8C continuations: the parent's jobs are DAG inputs; epochs continue after the parent's."""
+    import torch
+
+    ablation = pd.read_csv(built / "results/tables/rnn_fig8b_ablation_networks.csv")
+    assert len(ablation) == 12 and (ablation["start_epoch"] == 30).all()
+    assert sorted(p.name for p in (built / "results/runs/rnn/fig8b_ablation").iterdir()) == ["job0", "job1"]
+    assert ablation.groupby("parent")["c"].nunique().eq(4).all()
+    fig8c = pd.read_csv(built / "results/tables/rnn_fig8c_networks.csv")
+    assert sorted(fig8c["output_l1_norm"].unique()) == [0.1, 1.0, float("inf")]
+    parent = torch.load(built / "results/runs/rnn/fig8c_phase1/job0/checkpoints.pt", weights_only=False)
+    assert parent["step_count"] == 20 and {"w_out", "W_rec"} <= set(parent["moments"])
+    curves = pd.read_csv(built / "results/tables/fig8c_curves.csv")
+    assert curves[curves["output_l1_norm"].isna()]["epoch"].max() == 20 and curves["epoch"].max() == 40

@@ -20,6 +20,17 @@ SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "co
 
 #: Figures that read named gradient-descent experiments.
 REQUIRED_GD_EXPERIMENTS = {"fig2": ("fig2_pair", "fig2_sweep")}
+#: Figures that read named RNN experiments (Fig. 6B reads every ``fig6b_K*`` experiment, at least one).
+REQUIRED_RNN_EXPERIMENTS = {
+    "fig6": ("fig6a_rank_one", "fig6a_full"),
+    "fig7": ("fig7_dcdt", "fig7_dmts", "fig7_saturation"),
+    "fig8b": ("fig8b_ablation", "fig8b_learnable"),
+    "fig8c": ("fig8c",),
+}
+#: The model value each grid axis sets, and the families that have it.
+GRID_AXES = {"c": ("rank_one",), "output_l1_norm": ("task_full",)}
+#: Prefix of the T-scaling experiments generated from ``rnn.t_scaling`` (one per T).
+T_SCALING_PREFIX = "tscaling_T"
 
 
 class ConfigError(ValueError):
@@ -113,16 +124,91 @@ def _semantic_errors(config: dict) -> list[str]:
     if low >= high:
         errors.append("canonical.theory_check.lr_over_critical: low must be below high")
     errors += _range_errors("canonical.theory_check", theory)
-    experiments = config.get("rnn", {}).get("experiments", {})
+    rnn = config.get("rnn", {})
+    experiments = rnn.get("experiments", {})
     for name, exp in experiments.items():
         errors += _rnn_errors(f"rnn.experiments.{name}", exp)
-    for figure, names in FIGURE_EXPERIMENTS.items():
+        errors += _continuation_errors(f"rnn.experiments.{name}", name, exp, experiments)
+    if "t_scaling" in rnn:
+        errors += _rnn_errors("rnn.t_scaling.experiment", rnn["t_scaling"]["experiment"])
+        if rnn["t_scaling"]["experiment"]["model"]["family"] != "rank_one":
+            errors.append("rnn.t_scaling.experiment.model.family: the T scaling is defined for rank_one")
+    for figure, names in {**FIGURE_EXPERIMENTS, **REQUIRED_RNN_EXPERIMENTS}.items():
         if figure in config["figures"]:
             errors += [
                 f"rnn.experiments.{n}: missing, but figure {figure} needs it"
                 for n in names
                 if n not in experiments
             ]
+    continuations = {"fig8b": ("fig8b_ablation", "fig8b_learnable"), "fig8c": ("fig8c",)}
+    for figure, names in continuations.items():
+        if figure in config["figures"]:
+            errors += [
+                f"rnn.experiments.{n}.start_from: figure {figure} needs {n} to continue a first phase"
+                for n in names
+                if n in experiments and "start_from" not in experiments[n]
+            ]
+    for figure, name, axis in (("fig8b", "fig8b_ablation", "c"), ("fig8c", "fig8c", "output_l1_norm")):
+        if (
+            figure in config["figures"]
+            and name in experiments
+            and axis not in experiments[name].get("grid", {})
+        ):
+            errors.append(f"rnn.experiments.{name}.grid: figure {figure} needs a grid over {axis}")
+    if "fig6" in config["figures"] and not any(n.startswith("fig6b_") for n in experiments):
+        errors.append("rnn.experiments: figure fig6 needs at least one fig6b_<name> experiment (rank_k)")
+    saturation = experiments.get("fig7_saturation")
+    if "fig7" in config["figures"] and saturation:
+        first, last = config["rnn_figures"]["saturation_search"]
+        kept = set(checkpoint_epochs(saturation))
+        if first > last or not set(range(first - 1, last + 1)) <= kept:
+            errors.append(
+                f"rnn_figures.saturation_search: [{first}, {last}] needs fig7_saturation.checkpoint_epochs to keep "
+                f"every epoch of [{first - 1}, {last}] (the states before and after each searched update)"
+            )
+    if "rnn_scaling" in config["figures"] and "t_scaling" not in rnn:
+        errors.append("rnn.t_scaling: missing, but figure rnn_scaling needs it")
+    return errors
+
+
+def _continuation_errors(key: str, name: str, exp: dict, experiments: dict) -> list[str]:
+    """A grid axis must be a value of the family; a continuation must name a compatible experiment."""
+    errors = []
+    for axis in exp.get("grid", {}):
+        if exp["model"]["family"] not in GRID_AXES[axis]:
+            errors.append(
+                f"{key}.grid.{axis}: not a value of {exp['model']['family']} (only {GRID_AXES[axis]})"
+            )
+        if axis == "output_l1_norm" and "output_l1_norm" in exp:
+            errors.append(f"{key}.grid.output_l1_norm: the experiment also sets output_l1_norm; keep one")
+    if "start_from" not in exp:
+        return errors
+    parent_name = exp["start_from"]["experiment"]
+    if parent_name not in experiments:
+        return [*errors, f"{key}.start_from.experiment: no experiment named {parent_name!r}"]
+    chain, current = set(), parent_name
+    while current in experiments:
+        if current == name or current in chain:
+            return [*errors, f"{key}.start_from.experiment: {parent_name} leads back to {name} (a cycle)"]
+        chain.add(current)
+        current = experiments[current].get("start_from", {}).get("experiment")
+    parent = experiments[parent_name]
+    for size in ("family", "N", "K"):
+        if parent["model"].get(size) != exp["model"].get(size):
+            errors.append(f"{key}.model.{size}: must equal that of {parent_name}, which it starts from")
+    if parent.get("grid"):
+        errors.append(f"{key}.start_from.experiment: {parent_name} has a grid axis; start from a plain sweep")
+    missing = sorted(set(seed_list(exp["seeds"])) - set(seed_list(parent["seeds"])))
+    if missing:
+        errors.append(f"{key}.seeds: {missing} not trained by {parent_name}")
+    n_child = len(learning_rates(exp["learning_rates"], 1.0))
+    n_parent = len(learning_rates(parent["learning_rates"], 1.0))
+    if n_child != n_parent:
+        errors.append(
+            f"{key}.learning_rates: {n_child} rates, but {parent_name} has {n_parent} (matched by index)"
+        )
+    if exp["start_from"]["optimizer_state"] == "keep" and exp.get("optimizer") != parent.get("optimizer"):
+        errors.append(f"{key}.start_from.optimizer_state: keep needs the optimizer of {parent_name}")
     return errors
 
 
@@ -171,19 +257,25 @@ def _rnn_errors(key: str, exp: dict) -> list[str]:
         errors.append(f"{key}.kernel: the fused kernel exists for rank_one only")
     if exp.get("count_fixed_points") and family != "rank_one":
         errors.append(f"{key}.count_fixed_points: only rank_one networks have a one-dimensional flow")
+    if exp.get("kernel", "autograd") == "fused" and "output_l1_norm" in exp.get("grid", {}):
+        errors.append(f"{key}.kernel: output normalisation needs the autograd kernel")
     if "output_l1_norm" in exp and family != "task_full":
         errors.append(f"{key}.output_l1_norm: only task_full networks have an output normalisation")
     if isinstance(exp["learning_rates"], dict) and "critical_multiples" in exp["learning_rates"]:
         errors.append(f"{key}.learning_rates: critical_multiples is defined for the 1-D model only")
-    window = exp.get("checkpoint_window")
-    if window and window[0] > window[1]:
-        errors.append(f"{key}.checkpoint_window: first must not exceed last")
-    for listed in ("checkpoint_epochs", "report_epochs", "checkpoint_window"):
-        errors += [
-            f"{key}.{listed}: epoch {e} is beyond epochs = {exp['epochs']}"
-            for e in exp.get(listed, [])
-            if e > exp["epochs"]
-        ]
+    for item in _checkpoint_items(exp):
+        if isinstance(item, dict) and item["range"][0] > item["range"][1]:
+            errors.append(f"{key}.checkpoint_epochs: range {item['range']}: first must not exceed last")
+    errors += [
+        f"{key}.checkpoint_epochs: epoch {e} is beyond epochs = {exp['epochs']}"
+        for e in checkpoint_epochs(exp)
+        if e > exp["epochs"]
+    ][:1]
+    errors += [
+        f"{key}.report_epochs: epoch {e} is beyond epochs = {exp['epochs']}"
+        for e in exp.get("report_epochs", [])
+        if e > exp["epochs"]
+    ]
     seeds = exp["seeds"]
     if isinstance(seeds, dict) and seeds["range"][0] > seeds["range"][1]:
         errors.append(f"{key}.seeds.range: first must not exceed last")
@@ -244,40 +336,107 @@ def seed_list(spec) -> list[int]:
     return [int(s) for s in spec]
 
 
-def rnn_networks(exp: dict) -> list[dict]:
-    """The networks of an RNN experiment: learning rates x seeds, learning-rate major, numbered from 0."""
+def grid_values(spec) -> list[float]:
+    """Expand a grid axis's values: a list (``.inf`` allowed) or {logspace: [a, b, n]}."""
+    if isinstance(spec, list):
+        return [float(v) for v in spec]
+    a, b, n = spec["logspace"]
+    return [float(v) for v in np.logspace(a, b, n)]
+
+
+def grid_axis(exp: dict) -> tuple[str | None, list]:
+    """(model value, its values) of an experiment's grid axis, or (None, [None]) without one."""
+    grid = exp.get("grid") or {}
+    if not grid:
+        return None, [None]
+    ((axis, spec),) = grid.items()
+    return axis, grid_values(spec)
+
+
+def _checkpoint_items(exp: dict) -> list:
+    spec = exp.get("checkpoint_epochs", [])
+    return [spec] if isinstance(spec, dict) else list(spec)
+
+
+def checkpoint_epochs(exp: dict) -> list[int]:
+    """Every epoch whose parameters an RNN experiment keeps, sorted: ``checkpoint_epochs`` is a list of
+    epochs and ``{range: [first, last]}`` items (every epoch of the stretch, inclusive), or one such
+    range (Fig. 3c keeps [1, 6000, {range: [5000, 5300]}]; Fig. 7's saturation search a whole range)."""
+    epochs = set()
+    for item in _checkpoint_items(exp):
+        if isinstance(item, dict):
+            first, last = item["range"]
+            epochs.update(range(first, last + 1))
+        else:
+            epochs.add(int(item))
+    return sorted(epochs)
+
+
+def rnn_networks(exp: dict, experiments: dict | None = None) -> list[dict]:
+    """The networks of an RNN experiment: learning rates x grid values x seeds (learning-rate major),
+    numbered from 0.  A grid axis adds its value per network (e.g. ``c``); a continuation
+    (``start_from``) adds the ``parent`` network it starts from: the parent's network with the same seed
+    and learning-rate index."""
     lrs = learning_rates(exp["learning_rates"], T=1.0)
-    return [
-        {"network": k, "lr_index": i, "lr": float(lr), "seed": seed}
-        for k, (i, lr, seed) in enumerate(
-            (i, lr, seed) for i, lr in enumerate(lrs) for seed in seed_list(exp["seeds"])
-        )
-    ]
+    axis, values = grid_axis(exp)
+    parents = None
+    if "start_from" in exp:
+        parent = (experiments or {})[exp["start_from"]["experiment"]]
+        parents = {(n["lr_index"], n["seed"]): n["network"] for n in rnn_networks(parent, experiments)}
+    networks = []
+    for i, lr in enumerate(lrs):
+        for value in values:
+            for seed in seed_list(exp["seeds"]):
+                network = {"network": len(networks), "lr_index": i, "lr": float(lr), "seed": seed}
+                if axis is not None:
+                    network[axis] = value
+                if parents is not None:
+                    network["parent"] = parents[(i, seed)]
+                networks.append(network)
+    return networks
 
 
-def rnn_jobs(exp: dict) -> list[list[dict]]:
+def rnn_jobs(exp: dict, experiments: dict | None = None) -> list[list[dict]]:
     """The networks of each training job: consecutive chunks of ``networks_per_job``."""
-    networks = rnn_networks(exp)
+    networks = rnn_networks(exp, experiments)
     size = exp.get("networks_per_job", 1024)
     return [networks[i : i + size] for i in range(0, len(networks), size)]
+
+
+def start_epoch(name: str, experiments: dict) -> int:
+    """Epochs trained before an experiment's first update: the chain of ``start_from`` experiments."""
+    exp = experiments[name]
+    if "start_from" not in exp:
+        return 0
+    parent = exp["start_from"]["experiment"]
+    return start_epoch(parent, experiments) + experiments[parent]["epochs"]
+
+
+def rnn_experiments(rnn: dict) -> dict[str, dict]:
+    """Every RNN experiment, ``rnn.t_scaling`` expanded into one ``tscaling_T{T}`` experiment per T (the
+    same entry with the task's T replaced, and its learning rates times (T / T_ref)^lr_exponent)."""
+    experiments = dict(rnn.get("experiments", {}))
+    scaling = rnn.get("t_scaling")
+    if scaling:
+        for T in scaling["T"]:
+            exp = copy.deepcopy(scaling["experiment"])
+            exp["task"] = {**exp["task"], "T": int(T)}
+            factor = (T / scaling["T_ref"]) ** scaling["lr_exponent"]
+            exp["learning_rates"] = [
+                float(lr * factor) for lr in learning_rates(scaling["experiment"]["learning_rates"], 1.0)
+            ]
+            experiments[f"{T_SCALING_PREFIX}{T}"] = exp
+    return experiments
 
 
 #: Families the checkpoint analysis knows (low-rank only at rank 2, where the latent flow is a plane).
 ANALYSABLE = ("rank_one", "task_low_rank", "task_full")
 
 
-def checkpoint_epochs(exp: dict) -> list[int]:
-    """Every epoch whose parameters an RNN experiment keeps: ``checkpoint_epochs`` and the whole
-    ``checkpoint_window``, sorted."""
-    window = exp.get("checkpoint_window")
-    extra = range(window[0], window[1] + 1) if window else []
-    return sorted(set(exp.get("checkpoint_epochs", [])) | set(extra))
-
-
 def analysable(exp: dict) -> bool:
     """Whether an RNN experiment is analysed: a known family (rank 2 if low-rank) that keeps checkpoints."""
     model = exp["model"]
-    if model["family"] not in ANALYSABLE or not checkpoint_epochs(exp):
+    if model["family"] not in ANALYSABLE or not checkpoint_epochs(exp) or not exp.get("analyse", True):
         return False
     return model["family"] != "task_low_rank" or model.get("K") == 2
 

@@ -55,6 +55,9 @@ class TrainSpec:
     kernel: str = "autograd"  # or "fused": hand-written backpropagation where the family has one
     compile: bool = False  # torch.compile the kernel (pays a compile per shape; off unless it helps)
     count_fixed_points: bool = False  # rank-one: κ₀ and the fixed-point count of the flow every epoch
+    #: per-network model values of a grid axis (one entry per network): ``c`` (rank-one confidence) or
+    #: ``output_l1_norm`` (Fig. 8C; inf = no normalisation)
+    network_values: dict[str, list[float]] = field(default_factory=dict)
 
     def __post_init__(self):
         if len(self.seeds) != len(self.lrs):
@@ -66,6 +69,29 @@ class TrainSpec:
         bad = [e for e in self.checkpoint_epochs if not 0 <= e <= self.epochs]
         if bad:
             raise ValueError(f"checkpoint_epochs {bad} lie outside [0, {self.epochs}]")
+        for key, values in self.network_values.items():
+            if key not in NETWORK_VALUES:
+                raise ValueError(f"grid: unknown per-network value {key!r}; expected one of {NETWORK_VALUES}")
+            if len(values) != len(self.seeds):
+                raise ValueError(f"grid.{key}: needs one value per network")
+
+
+#: Model values a grid axis may set per network.
+NETWORK_VALUES = ("c", "output_l1_norm")
+#: Per-epoch records whose running time-average every job reports (Fig. 7 "time-averaged" summaries).
+AVERAGED = ("loss", "grad_norm", "accuracy", "weight_norm")
+
+
+@dataclass
+class StartState:
+    """Where a continuation starts (an experiment trained on from another's end, PAPER.md §3 Fig. 8B, 8C):
+    per-network parameters, random streams and, when the optimiser state is kept, Adam moments and the
+    step count (all stacked on the network axis in this job's network order)."""
+
+    params: dict[str, torch.Tensor]
+    generators: torch.Tensor | None = None
+    moments: dict | None = None
+    step_count: int = 0
 
 
 @dataclass
@@ -86,7 +112,7 @@ class TaskData:
 class Trainer:
     """Trains E networks of one family on one task; see :meth:`run`."""
 
-    def __init__(self, family: Family, task: TaskData, spec: TrainSpec):
+    def __init__(self, family: Family, task: TaskData, spec: TrainSpec, start: StartState | None = None):
         self.family, self.spec = family, spec
         self.device = torch.device(spec.device)
         self.dtype = getattr(torch, spec.dtype)
@@ -94,12 +120,40 @@ class Trainer:
             task.inputs.to(self.device, self.dtype), task.targets.to(self.device, self.dtype)
         )
         params, self.generators = init_networks(family, spec.seeds, self.dtype)
-        self.params = {k: v.to(self.device) for k, v in params.items()}
         E = len(spec.seeds)
-        self.lrs = torch.tensor(spec.lrs, dtype=self.dtype, device=self.device)
         self.step_count = 0
+        if start is not None:
+            params = {k: v.to(self.dtype) for k, v in start.params.items()}
+            if start.generators is not None:
+                for g, state in zip(self.generators, start.generators, strict=True):
+                    g.set_state(state.clone())
+            self.step_count = int(start.step_count)
+        self.frozen: set[str] = set()
+        if "c" in spec.network_values:
+            params["c"] = torch.tensor(spec.network_values["c"], dtype=self.dtype)
+            if not family.extra.get("trainable_c", False):
+                self.frozen.add("c")  # a fixed confidence per network: no update, not in the gradient norm
+        self.params = {k: v.to(self.device) for k, v in params.items()}
+        self.lrs = torch.tensor(spec.lrs, dtype=self.dtype, device=self.device)
+        scales = spec.network_values.get("output_l1_norm")
+        if scales is None and spec.out_scale is not None:
+            scales = [spec.out_scale] * E
+        self.out_scale = (
+            None if scales is None else torch.tensor(scales, dtype=self.dtype, device=self.device)
+        )
         adam = spec.optimizer == "adam"
-        self.moments = {k: (torch.zeros_like(v), torch.zeros_like(v)) for k, v in self.params.items() if adam}
+        self.moments = {
+            k: (torch.zeros_like(v), torch.zeros_like(v))
+            for k, v in self.params.items()
+            if adam and k not in self.frozen
+        }
+        if adam and start is not None and start.moments is not None:
+            self.moments = {
+                k: (m.to(self.device, self.dtype), v.to(self.device, self.dtype))
+                for k, (m, v) in start.moments.items()
+            }
+        self.totals: dict[str, torch.Tensor] = {}  # running sums of the AVERAGED records a family has
+        self.averaged_epochs = 0
         self.diverged = torch.zeros(E, dtype=torch.bool, device=self.device)
         self.diverged_epoch = np.full(E, -1, dtype=np.int64)
         self.epoch = 0
@@ -136,11 +190,12 @@ class Trainer:
 
     def _normalise_output(self) -> None:
         """Fig. 8C: before every forward pass w_out and b_out are divided, in place and outside autograd,
-        by ‖w_out‖₁ / c, so the read-out the network trains has ‖w_out‖₁ = c (diverged networks stay)."""
-        if self.spec.out_scale is None:
+        by ‖w_out‖₁ / c, so the read-out the network trains has ‖w_out‖₁ = c (c = inf: no normalisation;
+        diverged networks stay)."""
+        if self.out_scale is None:
             return
-        scale = torch.linalg.vector_norm(self.params["w_out"], ord=1, dim=1) / self.spec.out_scale
-        scale = torch.where(self.diverged, torch.ones_like(scale), scale)
+        scale = torch.linalg.vector_norm(self.params["w_out"], ord=1, dim=1) / self.out_scale
+        scale = torch.where(self.diverged | torch.isinf(self.out_scale), torch.ones_like(scale), scale)
         self.params["w_out"] = self.params["w_out"] / scale[:, None]
         self.params["b_out"] = self.params["b_out"] / scale
 
@@ -160,12 +215,14 @@ class Trainer:
         monitored = self.family.flow_monitor(self.params, self._grid) if self.spec.count_fixed_points else {}
         if self.spec.kernel == "fused":
             outputs, loss, grads = self._fused(self.params, self.task.targets)
+            grads = {k: g for k, g in grads.items() if k not in self.frozen}
         else:
-            leaves = {k: v.detach().requires_grad_(True) for k, v in self.params.items()}
+            leaves = {k: v.detach().requires_grad_(k not in self.frozen) for k, v in self.params.items()}
             outputs, loss = self.evaluate(leaves)
             live_loss = torch.where(self.diverged, torch.zeros_like(loss), loss)
-            grads = torch.autograd.grad(live_loss.sum(), list(leaves.values()))
-            grads = dict(zip(leaves, grads, strict=True))
+            trainable = [k for k in leaves if k not in self.frozen]
+            grads = torch.autograd.grad(live_loss.sum(), [leaves[k] for k in trainable])
+            grads = dict(zip(trainable, grads, strict=True))
         record = {
             "loss": loss.detach(),
             "grad_norm": self.family.grad_norm(grads).detach(),
@@ -175,6 +232,11 @@ class Trainer:
         if weight_norm is not None:
             record["weight_norm"] = weight_norm
         record.update(monitored)
+        for key in AVERAGED:
+            if key in record:
+                value = record[key].detach().to(torch.float64)
+                self.totals[key] = self.totals[key] + value if key in self.totals else value
+        self.averaged_epochs += 1
         self._update(grads)
         self.epoch += 1
         bad = ~torch.isfinite(loss.detach()) | ~torch.isfinite(record["grad_norm"])
@@ -231,7 +293,14 @@ class Trainer:
             "provenance": provenance(
                 device=self.spec.device, seeds=list(self.spec.seeds), spec=asdict(self.spec)
             ),
+            "totals": {k: v.cpu() for k, v in self.totals.items()},
+            "averaged_epochs": self.averaged_epochs,
         }
+
+    def time_averages(self) -> dict[str, np.ndarray]:
+        """Per network: the mean over every epoch of this job of each recorded quantity in AVERAGED."""
+        n = max(self.averaged_epochs, 1)
+        return {f"mean_{k}": (v / n).cpu().numpy() for k, v in self.totals.items()}
 
     def load_state_dict(self, state: dict) -> None:
         if state.get("fingerprint", "") != self.spec.fingerprint or list(state["seeds"]) != list(
@@ -249,6 +318,10 @@ class Trainer:
             g.set_state(s.clone())
         self.diverged = state["diverged"].to(self.device)
         self.diverged_epoch = state["diverged_epoch"].numpy().copy()
+        if "totals" not in state:
+            raise ValueError("checkpoint of an older format (no time averages); not resumed")
+        self.totals = {k: v.to(self.device) for k, v in state["totals"].items()}
+        self.averaged_epochs = int(state["averaged_epochs"])
 
 
 def save_atomic(obj, path: Path) -> None:
@@ -286,6 +359,7 @@ def train(
     workdir: str | Path,
     log=None,
     log_every_s: float = 30.0,
+    start: StartState | None = None,
 ) -> tuple[pd.DataFrame, Trainer]:
     """Train, resuming from the newest readable checkpoint in ``workdir`` if there is one.
 
@@ -295,11 +369,13 @@ def train(
     newest readable checkpoint (parts written after it are discarded) and ends with the same histories and
     parameters as an uninterrupted run on CPU.  Resume-only checkpoints are pruned as newer ones land.
     History rows are kept every ``history_every`` epochs, at ``keep_epochs``, the first and the last.
+    ``start`` continues networks trained elsewhere (see :class:`StartState`); it is part of what the job
+    computes, so its digest belongs in ``spec.fingerprint``.
     Returns (history, trainer).
     """
     workdir = Path(workdir)
     ckpt_dir, part_dir = workdir / "checkpoints", workdir / "history"
-    trainer = Trainer(family, task, spec)
+    trainer = Trainer(family, task, spec, start)
     for path in sorted(ckpt_dir.glob("epoch_*.pt"), reverse=True) if ckpt_dir.exists() else []:
         try:
             trainer.load_state_dict(load_checkpoint(path))

@@ -34,6 +34,21 @@ PANELS = {
     ),
     "fig8a": ("fig8a_gradient",),
     "theory": ("theory_critical_lr",),
+    "fig6": ("fig6a_rnn_lr_rank_one", "fig6a_rnn_lr_full", "fig6b_learning_curves", "fig6b_learned_fraction"),
+    "fig7": (
+        "fig7_dcdt_lr_summary",
+        "fig7_dcdt_case1",
+        "fig7_dcdt_case2",
+        "fig7_dmts_lr_summary",
+        "fig7_dmts_case1",
+        "fig7_dmts_case2",
+        "fig7_saturation_loss",
+        "fig7_saturation_firing_rates",
+        "fig7_saturation_outputs",
+    ),
+    "fig8b": ("fig8b_confidence_acc", "fig8b_confidence_grad", "fig8b_learnable_confidence"),
+    "fig8c": ("fig8c_accuracies",),
+    "rnn_scaling": ("rnn_scaling_critical_lr",),
 }
 
 FORMATS = ("pdf", "png")

@@ -21,12 +21,15 @@ import snakemake.io as smk_io  # a line opening with `report` would parse as the
 from snakemake.utils import validate
 
 from ghostlearn.config import (
+    T_SCALING_PREFIX,
     ConfigError,
     analysable,
     check_config,
     checkpoint_epochs,
     gd_experiments,
+    rnn_experiments,
     rnn_jobs,
+    start_epoch,
 )
 from ghostlearn.figures import FIGURE_EXPERIMENTS, panel_files
 from ghostlearn.tasks import task_name
@@ -59,8 +62,13 @@ def task_file(spec):
     return f"results/tasks/{task_name(spec)}.parquet"
 
 
-RNN = config["rnn"]["experiments"]
-RNN_JOBS = {name: rnn_jobs(exp) for name, exp in RNN.items()}
+RNN = rnn_experiments(config["rnn"])
+RNN_JOBS = {name: rnn_jobs(exp, RNN) for name, exp in RNN.items()}
+FIG6B = sorted(
+    (name for name in RNN if name.startswith("fig6b_")),
+    key=lambda name: RNN[name]["model"]["K"],
+)
+T_SCALING = [name for name in RNN if name.startswith(T_SCALING_PREFIX)]
 ANALYSED = [name for name, exp in RNN.items() if analysable(exp)]
 
 TASKS = {
@@ -83,6 +91,26 @@ def rnn_job_files(experiment, name, root="results/runs/rnn"):
         f"{root}/{experiment}/job{job}/{name}"
         for job in range(len(RNN_JOBS[experiment]))
     ]
+
+
+def rnn_parent(experiment):
+    """The experiment a continuation starts from (None for a fresh one)."""
+    return RNN[experiment].get("start_from", {}).get("experiment")
+
+
+def rnn_parent_checkpoints(wildcards):
+    """A continuation's training jobs read every job checkpoint of the experiment it continues."""
+    parent = rnn_parent(wildcards.experiment)
+    return rnn_job_files(parent, "checkpoints.pt") if parent else []
+
+
+def rnn_tables(experiment, key):
+    """Named inputs ``<key>_networks`` (the per-network table) and ``<key>_histories`` (every job
+    history) of an experiment, for a figure-table rule."""
+    return {
+        f"{key}_networks": f"results/tables/rnn_{experiment}_networks.csv",
+        f"{key}_histories": rnn_job_files(experiment, "history.parquet"),
+    }
 
 
 def rnn_job_size(wildcards):
@@ -191,7 +219,7 @@ def notebook_args(wildcards, input):
     return " ".join([*args, "-p figures_dir results/figures"])
 
 
-def rnn_tables(*names, kinds=("history",)):
+def figure_tables(*names, kinds=("history",)):
     """Named notebook inputs: the aggregated tables of the given experiments."""
     suffix = {
         "history": "history.parquet",
@@ -255,6 +283,10 @@ def all_targets():
     targets += [
         f"results/tables/{figure}_landmarks.csv"
         for figure in config["figures"]
-        if figure in FIGURE_EXPERIMENTS
+        if figure in FIGURE_EXPERIMENTS or figure in LANDMARK_FIGURES
     ]
     return targets
+
+
+#: Figures whose aggregation writes a landmark table results/tables/<figure>_landmarks.csv.
+LANDMARK_FIGURES = ("fig6", "fig7", "fig8b", "fig8c", "rnn_scaling")

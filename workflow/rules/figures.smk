@@ -90,7 +90,7 @@ rule theory:
 
 rule fig3:
     input:
-        **rnn_tables(
+        **figure_tables(
             "fig3_small_lr", "fig3_large_lr", kinds=("history", "points", "fields")
         ),
         notebook="notebooks/fig3.py",
@@ -113,7 +113,7 @@ rule fig3:
 
 rule fig4:
     input:
-        **rnn_tables(
+        **figure_tables(
             "fig4_dcdt",
             "fig4_dmts",
             kinds=("history", "points", "trajectories", "fields"),
@@ -139,7 +139,7 @@ rule fig4:
 
 rule fig5:
     input:
-        **rnn_tables(
+        **figure_tables(
             "fig5_dcdt", "fig5_dmts", kinds=("history", "points", "trajectories")
         ),
         notebook="notebooks/fig5.py",
@@ -151,6 +151,117 @@ rule fig5:
         stderr="results/logs/figures/fig5.log",
     benchmark:
         "results/benchmarks/figures/fig5.tsv"
+    conda:
+        ENV
+    params:
+        args=notebook_args,
+    shell:
+        NOTEBOOK
+
+
+rule fig6:
+    input:
+        notebook="notebooks/fig6.py",
+        loss_vs_lr="results/tables/fig6a_loss_vs_lr.csv",
+        cliff="results/tables/fig6a_cliff.csv",
+        learned="results/tables/fig6b_fraction_learned.csv",
+        curves="results/tables/fig6b_learning_curves.parquet",
+    output:
+        figure_outputs("fig6"),
+    log:
+        notebook="results/notebooks/fig6.ipynb",
+        stderr="results/logs/figures/fig6.log",
+    benchmark:
+        "results/benchmarks/figures/fig6.tsv"
+    conda:
+        ENV
+    params:
+        args=notebook_args,
+    shell:
+        NOTEBOOK
+
+
+rule fig7:
+    input:
+        notebook="notebooks/fig7.py",
+        networks="results/tables/fig7_networks.csv",
+        stuck="results/tables/fig7_stuck.csv",
+        cases="results/tables/fig7_cases.csv",
+        saturation="results/tables/fig7_saturation_history.csv",
+        rates="results/tables/fig7_saturation_rates.csv",
+        outputs="results/tables/fig7_saturation_outputs.csv",
+        landmarks="results/tables/fig7_landmarks.csv",
+    output:
+        figure_outputs("fig7"),
+    log:
+        notebook="results/notebooks/fig7.ipynb",
+        stderr="results/logs/figures/fig7.log",
+    benchmark:
+        "results/benchmarks/figures/fig7.tsv"
+    conda:
+        ENV
+    params:
+        args=notebook_args,
+    shell:
+        NOTEBOOK
+
+
+rule fig8b:
+    input:
+        notebook="notebooks/fig8b.py",
+        curves="results/tables/fig8b_ablation_curves.csv",
+        learnable="results/tables/fig8b_learnable.csv",
+        landmarks="results/tables/fig8b_landmarks.csv",
+    output:
+        figure_outputs("fig8b"),
+    log:
+        notebook="results/notebooks/fig8b.ipynb",
+        stderr="results/logs/figures/fig8b.log",
+    benchmark:
+        "results/benchmarks/figures/fig8b.tsv"
+    conda:
+        ENV
+    params:
+        args=lambda wc, input: notebook_args(wc, input)
+        + f" -p switch_epoch {start_epoch('fig8b_ablation', RNN)}"
+        + f" -p plot_every {config['rnn_figures']['ablation_plot_every']}",
+    shell:
+        NOTEBOOK
+
+
+rule fig8c:
+    input:
+        notebook="notebooks/fig8c.py",
+        curves="results/tables/fig8c_curves.csv",
+    output:
+        figure_outputs("fig8c"),
+    log:
+        notebook="results/notebooks/fig8c.ipynb",
+        stderr="results/logs/figures/fig8c.log",
+    benchmark:
+        "results/benchmarks/figures/fig8c.tsv"
+    conda:
+        ENV
+    params:
+        args=lambda wc, input: notebook_args(wc, input)
+        + f" -p switch_epoch {start_epoch('fig8c', RNN)}",
+    shell:
+        NOTEBOOK
+
+
+rule rnn_scaling:
+    input:
+        notebook="notebooks/rnn_scaling.py",
+        loss_vs_lr="results/tables/rnn_scaling_loss_vs_lr.csv",
+        critical="results/tables/rnn_scaling_critical_lr.csv",
+        fit="results/tables/rnn_scaling_power_law.csv",
+    output:
+        figure_outputs("rnn_scaling"),
+    log:
+        notebook="results/notebooks/rnn_scaling.ipynb",
+        stderr="results/logs/figures/rnn_scaling.log",
+    benchmark:
+        "results/benchmarks/figures/rnn_scaling.tsv"
     conda:
         ENV
     params:

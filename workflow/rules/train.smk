@@ -27,6 +27,7 @@ rule train_gd:
 rule train_rnn:
     input:
         task=lambda wc: task_file(RNN[wc.experiment]["task"]),
+        parents=rnn_parent_checkpoints,
     output:
         history="results/runs/rnn/{experiment}/job{job}/history.parquet",
         networks="results/runs/rnn/{experiment}/job{job}/networks.parquet",
@@ -47,5 +48,6 @@ rule train_rnn:
         state=lambda wc: f"{rnn_job_dir(wc.experiment, wc.job)}/state",
         device=config["rnn"]["device"],
         dtype=config["rnn"]["dtype"],
+        start_epoch=lambda wc: start_epoch(wc.experiment, RNN),
     script:
         "../scripts/train_rnn.py"

@@ -6,6 +6,7 @@ sys.stderr = open(snakemake.log[0], "w")
 
 import torch
 
+from ghostlearn.engine import load_checkpoint
 from ghostlearn.io import job_provenance, read_table, write_table
 from ghostlearn.training import run_job, save_checkpoints
 
@@ -20,6 +21,8 @@ history, summary, checkpoints = run_job(
     gpu_granted=snakemake.resources.get("gpu", 0) > 0,
     dtype=snakemake.params.dtype,
     log=sys.stderr,
+    parent_checkpoints=[load_checkpoint(path) for path in snakemake.input.parents],
+    start_epoch=snakemake.params.start_epoch,
 )
 seeds = sorted({network["seed"] for network in snakemake.params.networks})
 meta = job_provenance(snakemake, device=summary["device"].iloc[0], seeds=seeds)
