@@ -22,6 +22,8 @@ LOCAL_RULES = {"all", "make_task", "vector_field", "gd_trajectories", "rnn_summa
     "fig2",
     "fig8a",
     "theory",
+    "landmarks_1d",
+    "scorecard",
 }
 
 
