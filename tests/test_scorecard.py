@@ -19,6 +19,7 @@ from ghostlearn.scorecard import (
     landmark_rows,
     load_claims,
     passes,
+    read_landmarks,
     scorecard_html,
 )
 
@@ -222,3 +223,17 @@ def test_figure_8a_landmarks_see_the_gradient_inside_the_zone():
     values = fig8a_landmarks(pd.concat(frames)).set_index("landmark")["value"]
     assert values["zone_grad_rel_mean_ainf"] == 0 and values["zone_grad_rel_mean_a0.1"] == pytest.approx(0.3)
     assert values["zone_grad_rank_correlation"] == pytest.approx(-1.0)
+
+
+def test_landmark_tables_are_read_with_the_contract_checked(tmp_path):
+    good, empty, bad = tmp_path / "fig2_landmarks.csv", tmp_path / "fig3_landmarks.csv", tmp_path / "x.csv"
+    rows("fig2", "fig2_sweep", a=1.0, b=2.0).to_csv(good, index=False)
+    pd.DataFrame(columns=LANDMARK_COLUMNS).to_csv(empty, index=False)
+    pd.DataFrame({"figure": ["fig2"], "value": [1.0]}).to_csv(bad, index=False)
+    table = read_landmarks([good, empty])
+    assert list(table.columns) == LANDMARK_COLUMNS and table["value"].tolist() == [1.0, 2.0]
+    assert read_landmarks([]).empty
+    with pytest.raises(
+        ValueError, match=r"x.csv: missing column\(s\) \['experiment', 'landmark', 'detail'\]"
+    ):
+        read_landmarks([good, bad])

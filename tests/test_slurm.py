@@ -27,6 +27,8 @@ LOCAL_RULES = {"all", "make_task", "vector_field", "gd_trajectories", "rnn_summa
     "fig5",
     "fig8a",
     "theory",
+    "landmarks_1d",
+    "scorecard",
 }
 #: What the cluster run builds: every kind of cluster job (1-D training, landscape, RNN training, the
 #: analysis and aggregate groups) without every figure of the test config, to keep the test short.

@@ -82,6 +82,23 @@ def landmark_rows(figure: str, experiment: str, values: dict, details: dict | No
     )
 
 
+def read_landmarks(paths) -> pd.DataFrame:
+    """Every landmark table of a run as one frame.  A table without the contract's columns fails naming the
+    file; an empty one (a figure with nothing to measure in this config) contributes no rows."""
+    frames = []
+    for path in paths:
+        try:
+            table = pd.read_csv(path)
+        except pd.errors.EmptyDataError:
+            raise ValueError(f"{path}: empty file, not a landmark table") from None
+        missing = [c for c in LANDMARK_COLUMNS if c not in table.columns]
+        if missing:
+            raise ValueError(f"{path}: missing column(s) {missing}; has {list(table.columns)}")
+        frames.append(table[LANDMARK_COLUMNS])
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=LANDMARK_COLUMNS)
+
+
 # -- the registry ----------------------------------------------------------------------------------------
 def load_claims(path: str | Path) -> list[dict]:
     """Read and check the claims registry; raises ValueError naming the claim and field at fault."""
