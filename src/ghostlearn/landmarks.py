@@ -104,6 +104,15 @@ def ghost_before_drop(ghost_epochs: np.ndarray, drop: float) -> dict:
     return {"first_ghost_epoch": first, "drop_epoch": drop, "ghost_precedes_drop": precedes}
 
 
+def pre_drop_level(epochs: np.ndarray, loss: np.ndarray, drop: float) -> float:
+    """The plateau's loss just before a drop: the median over [drop / 2, drop / 1.1), the second half of
+    the time before the drop short of the fall itself (Fig. 5 DCDT: ≈ 0.42, where the first epochs fall
+    from 0.83).  NaN without a drop or without recorded epochs there."""
+    epochs = np.asarray(epochs, dtype=float)
+    late = (epochs >= drop / 2) & (epochs < drop / 1.1)
+    return float(np.median(np.asarray(loss, dtype=float)[late])) if late.any() else float("nan")
+
+
 def plateau_length(
     epochs: np.ndarray, loss: np.ndarray, fraction: float = 0.5, tolerance: float = 0.25
 ) -> float:
@@ -122,8 +131,8 @@ def plateau_length(
     if found is None:
         return float("nan")
     drop = found[0]
-    late = (epochs >= drop / 2) & (epochs < drop / 1.1)
-    level = float(np.median(loss[late])) if late.any() else found[1]
+    level = pre_drop_level(epochs, loss, drop)
+    level = found[1] if np.isnan(level) else level
     inside = np.nonzero((np.abs(loss - level) <= tolerance * level) & (epochs < drop))[0]
     return float(drop - epochs[inside[0]]) if inside.size else 0.0
 

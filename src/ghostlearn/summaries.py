@@ -27,7 +27,12 @@ def network_landmarks(
     drop = landmarks.drop_epoch(epochs, loss, drop_fraction)
     out = {
         "first_loss": (float(loss[0]), f"loss at epoch {int(epochs[0])}"),
-        "plateau_loss": (landmarks.plateau_level(loss), "median of the first 10 recorded losses"),
+        "plateau_loss": (
+            landmarks.pre_drop_level(epochs, loss, drop)
+            if np.isfinite(drop)
+            else landmarks.plateau_level(loss),
+            "median loss over [drop/2, drop/1.1) (without a drop: of the first 10 recorded losses)",
+        ),
         "drop_epoch": (
             drop,
             f"steepest fall of the loss on log-log axes (landmarks.abrupt_drop), if final < {drop_fraction:g} x plateau",
