@@ -124,6 +124,7 @@ def _with_rnn(**overrides):
     }
     experiment.update(overrides)
     config["rnn"] = {"experiments": {"sweep": experiment}}
+    config["figures"] = ["fig1", "fig2", "fig8a", "theory"]  # the RNN figures would need their experiments
     return config
 
 
