@@ -92,7 +92,10 @@ def test_saturation_epoch_is_the_largest_gradient_spike_in_the_window():
     history = pd.DataFrame({"epoch": np.arange(1, 101), "grad_norm": 1e-5})
     history.loc[history["epoch"] == 5, "grad_norm"] = 1.0  # outside the window: ignored
     history.loc[history["epoch"] == 77, "grad_norm"] = 4.5e-2
-    assert sweeps.saturation_epoch(history, [50, 100]) == 77
+    history.loc[history["epoch"] == 100, "grad_norm"] = 1e-4  # the end of a slow drift is not a spike
+    history.loc[history["epoch"].between(90, 99), "grad_norm"] = 9e-5
+    epoch, ratio = sweeps.saturation_epoch(history, [50, 100])
+    assert epoch == 77 and ratio == pytest.approx(4.5e3)
     with pytest.raises(ValueError, match="search window"):
         sweeps.saturation_epoch(history, [200, 300])
 

@@ -57,16 +57,21 @@ write_table(case_table, snakemake.output.cases)
 
 saturation = pd.concat([read_table(p, HISTORY) for p in snakemake.input.saturation_histories])
 write_table(saturation, snakemake.output.saturation)
-spike = sweeps.saturation_epoch(saturation, settings["saturation_search"])
-at_spike = saturation[saturation["epoch"] == spike].iloc[0]
 search = settings["saturation_search"]
+spike, ratio = sweeps.saturation_epoch(saturation, search)
+at_spike = saturation[saturation["epoch"] == spike].iloc[0]
+spikes = sweeps.gradient_spikes(saturation[saturation["epoch"] > 10])  # skip the first descent
+rule = f"epoch of the largest grad-norm spike (grad norm / rolling median) in epochs {search}"
 rows += [
+    ("fig7_saturation", "saturation_epoch", spike, rule),
+    ("fig7_saturation", "saturation_spike_ratio", ratio, "grad norm / rolling median at saturation_epoch"),
     (
         "fig7_saturation",
-        "saturation_epoch",
-        spike,
-        f"history epoch of the largest grad norm in epochs {search}",
+        "largest_spike_epoch",
+        int(spikes.idxmax()),
+        "largest spike of the run after epoch 10",
     ),
+    ("fig7_saturation", "largest_spike_ratio", float(spikes.max()), "grad norm / rolling median there"),
     ("fig7_saturation", "saturation_grad_norm", at_spike.grad_norm, "grad norm at saturation_epoch"),
     ("fig7_saturation", "saturation_loss", at_spike.loss, "loss at saturation_epoch"),
 ]
