@@ -148,7 +148,13 @@ def draw_fixed_point_test(ax):
         twin.plot(run["epoch"], run["fixed_points"], color="C2", lw=0.8)
         twin.set_ylabel("κ fixed points", color="C2")
         twin.set_ylim(-0.1, max(3, run["fixed_points"].max() + 0.5))
-        ax.set_title(f"max fixed points over training: {int(run['fixed_points'].max())}")
+        twin.text(
+            0.98,
+            0.9,
+            f"max κ fixed points: {int(run['fixed_points'].max())}",
+            transform=twin.transAxes,
+            ha="right",
+        )
 
 
 drawers = [draw_a, draw_b, draw_c, draw_inset, draw_d, draw_fixed_point_test]

@@ -133,7 +133,7 @@ def draw_pca(fig, task):
         for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
             axis.pane.set_visible(False)
         ax.set_title(f"Epoch {epoch + 1:,}, acc {accuracy_at(task, epoch):.2f}")
-    fig.colorbar(image, ax=fig.axes, label="log₁₀ speed", shrink=0.6)
+    fig.colorbar(image, ax=fig.axes, label="log₁₀ speed", shrink=0.6, pad=0.08)
 
 
 def one_axis(draw, task):
