@@ -1,6 +1,6 @@
 """Paper-scale cost of the RNN sweeps, measured on a prefix and extrapolated.
 
-For every training job of config/config.yaml's Figures 6, 7, 8B, 8C and the T scaling, builds the job's
+For every training job of config/config.yaml's RNN figures (3-8C and the T scaling), builds the job's
 real networks (the first job of each experiment, its full size) and times a few epochs of the engine
 (one thread, CPU time of the process, after one warm-up epoch), then extrapolates linearly to the job's epochs and multiplies by the
 experiment's number of jobs.  A continuation is timed from a fresh initialisation (same cost per epoch).
@@ -23,7 +23,7 @@ from ghostlearn.engine import TaskData, Trainer, TrainSpec
 from ghostlearn.tasks import make_task
 from ghostlearn.training import family_from_config
 
-PREFIXES = ("fig6", "fig7", "fig8b", "fig8c", "tscaling")
+PREFIXES = ("fig3", "fig4", "fig5", "fig6", "fig7", "fig8b", "fig8c", "tscaling")
 
 
 def seconds_per_epoch(exp: dict, networks: list[dict], seconds: float) -> float:
@@ -36,6 +36,7 @@ def seconds_per_epoch(exp: dict, networks: list[dict], seconds: float) -> float:
         kernel=exp.get("kernel", "autograd"),
         network_values={} if axis is None else {axis: [n[axis] for n in networks]},
         out_scale=exp.get("output_l1_norm"),
+        count_fixed_points=exp.get("count_fixed_points", False),
     )
     trainer = Trainer(family_from_config(exp), TaskData.from_table(make_task(exp["task"])), spec)
     trainer.step()
