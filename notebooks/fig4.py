@@ -31,7 +31,6 @@ ghost_tol = 0.1
 figures_dir = "results/figures"
 
 # %%
-import matplotlib.pyplot as plt
 import numpy as np
 
 from ghostlearn import style
@@ -212,15 +211,4 @@ layout = [
 ]
 has_closeup = (data["dcdt"]["fields"]["view"] == "closeup").any()
 assert has_closeup, "no close-up flow maps for DCDT (analysis.closeup is null)"
-for panel, (draw, size) in zip(PANELS["fig4"], layout, strict=True):
-    fig = plt.figure(figsize=size, layout="constrained")
-    draw(fig)
-    style.save_figure(fig, f"{figures_dir}/fig4/{panel}")
-
-# Composed figure: the panels stacked, letters at the left.
-fig = plt.figure(figsize=(max(width.values()), 24), layout="constrained")
-subfigures = fig.subfigures(len(layout), 1, height_ratios=[size[1] for _, size in layout])
-for letter, sub, (draw, _) in zip("abcdefg", subfigures, layout, strict=True):
-    draw(sub)
-    sub.suptitle(letter, x=0.0, ha="left", fontweight="bold")
-style.save_figure(fig, f"{figures_dir}/fig4")
+style.save_stacked(layout, PANELS["fig4"], figures_dir, "fig4")

@@ -26,7 +26,6 @@ landmarks = "results/tables/fig5_landmarks.csv"
 figures_dir = "results/figures"
 
 # %%
-import matplotlib.pyplot as plt
 import numpy as np
 
 from ghostlearn import style
@@ -159,14 +158,4 @@ layout = [
     (one_axis(draw_accuracy, "dmts"), (3.4, 2.6)),
     (pca("dmts"), (width["dmts"], 3.0)),
 ]
-for panel, (draw, size) in zip(PANELS["fig5"], layout, strict=True):
-    fig = plt.figure(figsize=size)
-    draw(fig)
-    style.save_figure(fig, f"{figures_dir}/fig5/{panel}")
-
-fig = plt.figure(figsize=(max(width.values()), 17), layout="constrained")
-subfigures = fig.subfigures(len(layout), 1, height_ratios=[size[1] for _, size in layout])
-for letter, sub, (draw, _) in zip("abcdef", subfigures, layout, strict=True):
-    draw(sub)
-    sub.suptitle(letter, x=0.0, ha="left", fontweight="bold")
-style.save_figure(fig, f"{figures_dir}/fig5")
+style.save_stacked(layout, PANELS["fig5"], figures_dir, "fig5", constrained=False)

@@ -43,3 +43,21 @@ def save_figure(fig, path: str | Path) -> list[Path]:
         written.append(target)
     plt.close(fig)
     return written
+
+
+def save_stacked(layout, panels, figures_dir: str | Path, name: str, constrained: bool = True) -> None:
+    """Save each ``(draw, (width, height))`` of ``layout`` as its own panel file
+    ``<figures_dir>/<name>/<panel>``, then all of them stacked, lettered a, b, …, as the composed figure
+    ``<figures_dir>/<name>``.  ``draw`` receives a matplotlib (sub)figure."""
+    for panel, (draw, size) in zip(panels, layout, strict=True):
+        fig = plt.figure(figsize=size, layout="constrained" if constrained else None)
+        draw(fig)
+        save_figure(fig, Path(figures_dir) / name / panel)
+    width = max(size[0] for _, size in layout)
+    heights = [size[1] for _, size in layout]
+    fig = plt.figure(figsize=(width, sum(heights)), layout="constrained")
+    subfigures = fig.subfigures(len(layout), 1, height_ratios=heights)
+    for letter, sub, (draw, _) in zip("abcdefghijklmnopqrstuvwxyz", subfigures, layout, strict=False):
+        draw(sub)
+        sub.suptitle(letter, x=0.0, ha="left", fontweight="bold")
+    save_figure(fig, Path(figures_dir) / name)
