@@ -52,10 +52,4 @@ def draw(ax):
 
 
 (panel,) = PANELS["fig8a"]
-fig, ax = plt.subplots()
-draw(ax)
-style.save_figure(fig, f"{figures_dir}/fig8a/{panel}")
-fig, ax = plt.subplots(figsize=(4.0, 3.0))
-draw(ax)
-ax.set_title("A", loc="left", fontweight="bold")
-style.save_figure(fig, f"{figures_dir}/fig8a")
+style.save_single(draw, figures_dir, "fig8a", panel, letter="A")

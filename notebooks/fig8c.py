@@ -20,7 +20,6 @@ switch_epoch = 10000
 figures_dir = "results/figures"
 
 # %%
-import matplotlib.pyplot as plt
 import numpy as np
 
 from ghostlearn import style
@@ -66,10 +65,4 @@ def draw(ax):
 
 
 (panel,) = PANELS["fig8c"]
-fig, ax = plt.subplots()
-draw(ax)
-style.save_figure(fig, f"{figures_dir}/fig8c/{panel}")
-fig, ax = plt.subplots(figsize=(4.0, 3.0))
-draw(ax)
-ax.set_title("C", loc="left", fontweight="bold")
-style.save_figure(fig, f"{figures_dir}/fig8c")
+style.save_single(draw, figures_dir, "fig8c", panel, letter="C")

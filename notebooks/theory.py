@@ -20,7 +20,6 @@ fit = "results/tables/theory_power_law.csv"
 figures_dir = "results/figures"
 
 # %%
-import matplotlib.pyplot as plt
 import numpy as np
 
 from ghostlearn import style
@@ -53,9 +52,4 @@ def draw(ax):
 
 
 (panel,) = PANELS["theory"]
-fig, ax = plt.subplots()
-draw(ax)
-style.save_figure(fig, f"{figures_dir}/theory/{panel}")
-fig, ax = plt.subplots(figsize=(4.0, 3.0))
-draw(ax)
-style.save_figure(fig, f"{figures_dir}/theory")
+style.save_single(draw, figures_dir, "theory", panel)

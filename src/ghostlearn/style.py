@@ -61,3 +61,16 @@ def save_stacked(layout, panels, figures_dir: str | Path, name: str, constrained
         draw(sub)
         sub.suptitle(letter, x=0.0, ha="left", fontweight="bold")
     save_figure(fig, Path(figures_dir) / name)
+
+
+def save_single(draw, figures_dir: str | Path, name: str, panel: str, letter: str | None = None) -> None:
+    """A one-panel figure: ``draw(ax)`` saved as the panel file and, larger and lettered, as the
+    composed figure."""
+    fig, ax = plt.subplots()
+    draw(ax)
+    save_figure(fig, Path(figures_dir) / name / panel)
+    fig, ax = plt.subplots(figsize=(4.0, 3.0))
+    draw(ax)
+    if letter:
+        ax.set_title(letter, loc="left", fontweight="bold")
+    save_figure(fig, Path(figures_dir) / name)
