@@ -190,13 +190,15 @@ def _projected(family, params, i, network, epoch, run, basis, task) -> pd.DataFr
 
 
 def ghost_versus_drop(history: pd.DataFrame, points: pd.DataFrame, fraction: float = 0.5) -> pd.DataFrame:
-    """Per network: plateau level, drop epoch (first loss below ``fraction`` × plateau), first checkpoint
-    epoch with a ghost, and whether the ghost came first (PAPER.md: ghosts precede abrupt learning)."""
+    """Per network: plateau level and drop epoch (landmarks.plateau_loss, landmarks.drop_epoch), first
+    checkpoint epoch with a ghost, and whether the ghost came first (PAPER.md: ghosts precede abrupt
+    learning)."""
     rows = []
     for network, run in history.sort_values("epoch").groupby("network"):
-        drop = landmarks.drop_epoch(run["epoch"].to_numpy(), run["loss"].to_numpy(), fraction)
+        epochs, loss = run["epoch"].to_numpy(), run["loss"].to_numpy()
+        drop = landmarks.drop_epoch(epochs, loss, fraction)
         ghosts = points[(points["network"] == network) & (points["kind"] == "ghost")]["epoch"]
-        row = {"network": network, "plateau_loss": landmarks.plateau_level(run["loss"].to_numpy())}
+        row = {"network": network, "plateau_loss": landmarks.plateau_loss(epochs, loss, drop)}
         row.update(landmarks.ghost_before_drop(ghosts.unique(), drop))
         rows.append(row)
     return pd.DataFrame(rows)

@@ -113,6 +113,12 @@ def pre_drop_level(epochs: np.ndarray, loss: np.ndarray, drop: float) -> float:
     return float(np.median(np.asarray(loss, dtype=float)[late])) if late.any() else float("nan")
 
 
+def plateau_loss(epochs: np.ndarray, loss: np.ndarray, drop: float) -> float:
+    """The plateau's loss as every table reports it: :func:`pre_drop_level` when the run dropped, else
+    :func:`plateau_level` (the median of the first recorded losses)."""
+    return pre_drop_level(epochs, loss, drop) if np.isfinite(drop) else plateau_level(loss)
+
+
 def plateau_length(
     epochs: np.ndarray, loss: np.ndarray, fraction: float = 0.5, tolerance: float = 0.25
 ) -> float:

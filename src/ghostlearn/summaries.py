@@ -28,9 +28,7 @@ def network_landmarks(
     out = {
         "first_loss": (float(loss[0]), f"loss at epoch {int(epochs[0])}"),
         "plateau_loss": (
-            landmarks.pre_drop_level(epochs, loss, drop)
-            if np.isfinite(drop)
-            else landmarks.plateau_level(loss),
+            landmarks.plateau_loss(epochs, loss, drop),
             "median loss over [drop/2, drop/1.1) (without a drop: of the first 10 recorded losses)",
         ),
         "drop_epoch": (
