@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from ghostlearn.engine import TaskData, Trainer, TrainSpec, load_checkpoint, train
+from ghostlearn.engine import HistoryBuffer, TaskData, Trainer, TrainSpec, load_checkpoint, train
 from ghostlearn.models import make_family
 from ghostlearn.tasks import dcdt, delayed_activation
 
@@ -339,3 +339,22 @@ def test_time_averages_are_the_mean_over_every_epoch(tmp_path):
     assert means["mean_weight_norm"].shape == (2,)
     _, resumed = train(DCDT_FULL, DCDT_TASK, spec, tmp_path)  # resumed at the end: same averages
     np.testing.assert_array_equal(resumed.time_averages()["mean_loss"], means["mean_loss"])
+
+
+def test_history_buffer_grows_past_its_capacity_and_keeps_every_row():
+    rows = HistoryBuffer(capacity=3)
+    for epoch in range(1, 8):
+        rows.append(
+            {
+                "loss": torch.tensor([epoch, -epoch], dtype=torch.float32),
+                "diverged": torch.tensor([False, epoch > 5]),
+            },
+            epoch,
+        )
+    frame = rows.frame()
+    assert len(rows) == 0 and rows.frame().empty
+    assert frame["epoch"].tolist() == [e for e in range(1, 8) for _ in range(2)]
+    assert frame["network"].tolist() == [0, 1] * 7
+    assert frame["loss"].tolist() == [v for e in range(1, 8) for v in (e, -e)]
+    assert frame["loss"].dtype == np.float32 and frame["diverged"].dtype == bool
+    assert frame["diverged"].tolist() == [v for e in range(1, 8) for v in (False, e > 5)]
