@@ -10,8 +10,8 @@
 
 # %% [markdown]
 # # Figure 3 — rank-one RNN: abrupt learning through a ghost; a large learning rate destabilises it
-# (a) training curve at η = 0.003; (b) the flow dκ/dt = −κ + nᵀtanh(mκ + b) at three epochs: the single
-# fixed point moves right and a ghost (positive local minimum) forms between κ₀ and the threshold 1;
+# (a) training curve at a small η (paper: 0.003); (b) the flow dκ/dt = −κ + nᵀtanh(mκ + b) at three
+# epochs: the single fixed point moves right and a ghost (positive local minimum) forms between κ₀ and the threshold 1;
 # (c) training curve at η = 0.02 with its inset; (d) flow curves in the unstable phase after the drop;
 # fixed-point test: the number of κ fixed points, counted every epoch, never exceeds one.
 
