@@ -33,7 +33,7 @@ GROUPS = {
     "figs3_5": (("fig3", "fig4", "fig5"), 8.0),
     "figs6_8c": (("fig6", "fig7", "fig8b", "fig8c", "rnn_scaling"), 7.0),
 }
-COPIED = ("Snakefile", "workflow", "config", "notebooks")
+COPIED = ("Snakefile", "workflow", "config", "notebooks", "environment.yml")
 
 
 def targets(figures) -> list[str]:
@@ -67,15 +67,8 @@ def run_group(name: str, cores: int, keep: Path | None) -> tuple[dict, pd.DataFr
             source = ROOT / item
             (shutil.copytree if source.is_dir() else shutil.copy2)(source, workdir / item)
         snakemake = Path(sys.executable).with_name("snakemake")
-        cmd = [
-            str(snakemake),
-            "--cores",
-            str(cores),
-            "--configfile",
-            "config/quick.yaml",
-            "--quiet",
-            *targets(figures),
-        ]
+        # targets first: --configfile and --quiet take every argument after them
+        cmd = [str(snakemake), *targets(figures), "--cores", str(cores), "--configfile", "config/quick.yaml"]
         start = time.perf_counter()
         result = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, env=os.environ.copy())
         wall = time.perf_counter() - start

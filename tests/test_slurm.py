@@ -57,25 +57,37 @@ def test_profile_overlay_keeps_the_profile_and_sets_the_test_cluster():
     assert merged["group-components"] == {"analysis": 2, "aggregate": 2}
 
 
-def _dry_run_resources(*args) -> list[tuple[str, dict]]:
+def _dry_run(*args) -> tuple[str, list[tuple[str, dict, dict]]]:
+    """A forced dry run's output and its jobs as (rule, wildcards, resources)."""
     result = run(snakemake_cmd("-n", "--forceall", *args), ROOT, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
-    jobs, rule = [], None
-    for line in (result.stdout + result.stderr).splitlines():
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    jobs, rule, wildcards = [], None, {}
+
+    def pairs(text):
+        return {k.strip(): v.strip() for k, v in (item.split("=", 1) for item in text.split(", "))}
+
+    for line in output.splitlines():
         header = re.match(r"^\s*(?:local)?rule (\w+):", line)
         if header:
-            rule = header.group(1)
+            rule, wildcards = header.group(1), {}
+        elif rule and line.strip().startswith("wildcards:"):
+            wildcards = pairs(line.split("wildcards:", 1)[1])
         elif rule and line.strip().startswith("resources:"):
-            pairs = (item.split("=", 1) for item in line.split("resources:", 1)[1].split(", "))
-            jobs.append((rule, {k.strip(): v.strip() for k, v in pairs}))
+            jobs.append((rule, wildcards, pairs(line.split("resources:", 1)[1])))
             rule = None
-    return jobs
+    return output, jobs
 
 
-def test_resources_resolved_under_the_slurm_profile():
-    jobs = _dry_run_resources("--profile", "profiles/slurm", "--configfile", "config/test.yaml")
+@pytest.fixture(scope="module")
+def test_config_jobs():
+    """The test config's jobs under the SLURM profile (one dry run shared by the tests below)."""
+    return _dry_run("--profile", "profiles/slurm", "--configfile", "config/test.yaml")[1]
+
+
+def test_resources_resolved_under_the_slurm_profile(test_config_jobs):
     by_rule: dict = {}
-    for rule, resources in jobs:
+    for rule, _, resources in test_config_jobs:
         by_rule.setdefault(rule, []).append(resources)
     assert {"train_rnn", "train_gd", "analyse_checkpoints", "rnn_points"} <= set(by_rule)
     for resources in by_rule["train_rnn"]:
@@ -89,35 +101,38 @@ def test_resources_resolved_under_the_slurm_profile():
 
 
 def test_paper_config_lists_gpu_training_and_grouped_analysis_jobs():
-    result = run(snakemake_cmd("-n", "--forceall", "--profile", "profiles/slurm"), ROOT, timeout=300)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-3000:]
+    output, jobs = _dry_run("--profile", "profiles/slurm")
     from ghostlearn.config import load_config, rnn_experiments, rnn_jobs
 
     experiments = rnn_experiments(load_config(ROOT / "config" / "config.yaml")["rnn"])
-    jobs = sum(len(rnn_jobs(exp, experiments)) for exp in experiments.values())
-    assert jobs >= 30  # every RNN experiment of Figures 3-8C and the T scaling
-    assert re.search(rf"^train_rnn\s+{jobs}$", output, flags=re.M)
+    count = sum(len(rnn_jobs(exp, experiments)) for exp in experiments.values())
+    assert count >= 30  # every RNN experiment of Figures 3-8C and the T scaling
+    assert re.search(rf"^train_rnn\s+{count}$", output, flags=re.M)
     assert "Group job analysis" in output and "Group job aggregate" in output
-    gpu = [r for rule, r in _dry_run_resources("--profile", "profiles/slurm") if rule == "train_rnn"]
-    assert len(gpu) == jobs and all(r["gpu"] == "1" and r["slurm_partition"] == "gpu" for r in gpu)
+    gpu = [r for rule, _, r in jobs if rule == "train_rnn"]
+    assert len(gpu) == count and all(r["gpu"] == "1" and r["slurm_partition"] == "gpu" for r in gpu)
 
 
-def test_training_requests_grow_with_the_job_size(tmp_path):
+def test_training_requests_grow_with_the_job_size(tmp_path, test_config_jobs):
     config = yaml.safe_load((ROOT / "config/test.yaml").read_text())
     sweep = config["rnn"]["experiments"]["rank_one_sweep"]
     sweep["networks_per_job"] = 4  # one job of 4 networks instead of two of 2
     sweep["epochs"] = 300_000
     path = tmp_path / "big.yaml"
     path.write_text(yaml.safe_dump(config))
-    small = _dry_run_resources("--profile", "profiles/slurm", "--configfile", "config/test.yaml")
-    big = _dry_run_resources("--profile", "profiles/slurm", "--configfile", str(path))
+    target = "results/tables/rnn_rank_one_sweep_networks.csv"  # only the sweep's jobs
+    big = _dry_run("--profile", "profiles/slurm", "--configfile", str(path), target)[1]
 
     def request(jobs):
-        # the rank-one sweep's training jobs are the ones with the 40-step task: the largest memory
-        return max(int(r["runtime"]) for rule, r in jobs if rule == "train_rnn")
+        runtimes = [
+            int(r["runtime"])
+            for rule, w, r in jobs
+            if rule == "train_rnn" and w.get("experiment") == "rank_one_sweep"
+        ]
+        assert runtimes
+        return max(runtimes)
 
-    assert request(big) > request(small)
+    assert request(big) > request(test_config_jobs)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from ghostlearn.summaries import LANDMARK_COLUMNS, epoch_choices, landmark_table
+from ghostlearn.summaries import LANDMARK_COLUMNS, epoch_choices, ghost_versus_drop, landmark_table
 
 
 def history(drop, epochs=300, network=0, fixed_points=None):
@@ -62,3 +62,19 @@ def test_epoch_choices_records_every_figure_3_epoch():
     assert "swings" in table.loc[table["panel"] == "d", "rule"].iloc[0]
     stuck = epoch_choices(small, [1], history(10_000, epochs=400), range(90, 300))
     assert "no drop" in stuck.loc[stuck["panel"] == "d", "rule"].iloc[0]
+
+
+def test_ghost_versus_drop_per_network():
+    runs = pd.concat([history(120, network=0), history(200, network=1)], ignore_index=True)
+    points = pd.DataFrame(
+        {
+            "network": [0, 0, 1, 1],
+            "epoch": [50, 100, 150, 250],
+            "kind": ["fixed_point", "ghost", "fixed_point", "ghost"],
+        }
+    )
+    table = ghost_versus_drop(runs, points).set_index("network")
+    assert table.loc[0, "first_ghost_epoch"] == 100 and table.loc[0, "ghost_precedes_drop"]
+    assert table.loc[1, "first_ghost_epoch"] == 250 and not table.loc[1, "ghost_precedes_drop"]
+    assert table.loc[0, "plateau_loss"] == 1.0
+    assert 115 <= table.loc[0, "drop_epoch"] <= 125 and 195 <= table.loc[1, "drop_epoch"] <= 205

@@ -8,7 +8,6 @@ import pandas as pd
 import torch
 
 from ghostlearn import fixedpoints as fp
-from ghostlearn import landmarks
 from ghostlearn.engine import TaskData
 from ghostlearn.models import Family, TaskFamily
 
@@ -187,18 +186,3 @@ def _projected(family, params, i, network, epoch, run, basis, task) -> pd.DataFr
     frame.update({name: value.ravel() for name, value in coords.items()})
     frame.update(output=outputs.ravel(), target=targets.ravel())
     return pd.DataFrame(frame)
-
-
-def ghost_versus_drop(history: pd.DataFrame, points: pd.DataFrame, fraction: float = 0.5) -> pd.DataFrame:
-    """Per network: plateau level and drop epoch (landmarks.plateau_loss, landmarks.drop_epoch), first
-    checkpoint epoch with a ghost, and whether the ghost came first (PAPER.md: ghosts precede abrupt
-    learning)."""
-    rows = []
-    for network, run in history.sort_values("epoch").groupby("network"):
-        epochs, loss = run["epoch"].to_numpy(), run["loss"].to_numpy()
-        drop = landmarks.drop_epoch(epochs, loss, fraction)
-        ghosts = points[(points["network"] == network) & (points["kind"] == "ghost")]["epoch"]
-        row = {"network": network, "plateau_loss": landmarks.plateau_loss(epochs, loss, drop)}
-        row.update(landmarks.ghost_before_drop(ghosts.unique(), drop))
-        rows.append(row)
-    return pd.DataFrame(rows)

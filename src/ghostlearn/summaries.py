@@ -122,3 +122,18 @@ def epoch_choices(
         {"panel": "inset_end", "epoch": int(centre) + 150, "rule": f"{what} + 150"},
     ]
     return pd.DataFrame(rows, columns=["panel", "epoch", "rule"])
+
+
+def ghost_versus_drop(history: pd.DataFrame, points: pd.DataFrame, fraction: float = 0.5) -> pd.DataFrame:
+    """Per network: plateau level and drop epoch (landmarks.plateau_loss, landmarks.drop_epoch), first
+    checkpoint epoch with a ghost, and whether the ghost came first (PAPER.md: ghosts precede abrupt
+    learning)."""
+    rows = []
+    for network, run in history.sort_values("epoch").groupby("network"):
+        epochs, loss = run["epoch"].to_numpy(), run["loss"].to_numpy()
+        drop = landmarks.drop_epoch(epochs, loss, fraction)
+        ghosts = points[(points["network"] == network) & (points["kind"] == "ghost")]["epoch"]
+        row = {"network": network, "plateau_loss": landmarks.plateau_loss(epochs, loss, drop)}
+        row.update(landmarks.ghost_before_drop(ghosts.unique(), drop))
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -159,8 +159,8 @@ UNITS_PER_SECOND = {
 SECONDS_PER_STEP = 3e-4
 
 
-def rnn_runtime(wildcards):
-    """Minutes: twice the estimate (work at UNITS_PER_SECOND plus per-step overhead), plus ten."""
+def rnn_seconds(wildcards):
+    """Estimated CPU seconds of a training job: work at UNITS_PER_SECOND plus per-step overhead."""
     networks, epochs, steps, trials = rnn_job_size(wildcards)
     model = RNN[wildcards.experiment]["model"]
     N, K = model["N"], model.get("K", 1)
@@ -175,8 +175,18 @@ def rnn_runtime(wildcards):
         * per_step
         / UNITS_PER_SECOND[model["family"]]
     )
-    seconds += epochs * steps * SECONDS_PER_STEP
-    return 10 + int(2 * seconds / 60)
+    return seconds + epochs * steps * SECONDS_PER_STEP
+
+
+def rnn_runtime(wildcards):
+    """Minutes: twice the estimate (rnn_seconds), plus ten."""
+    return 10 + int(2 * rnn_seconds(wildcards) / 60)
+
+
+def rnn_priority(wildcards):
+    """Longest training jobs first (their estimated seconds): on a few cores the long ones then run
+    beside the short ones instead of after them."""
+    return int(rnn_seconds(wildcards))
 
 
 def gd_runs(experiment):

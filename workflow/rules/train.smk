@@ -36,6 +36,7 @@ rule train_rnn:
         "results/logs/train/rnn_{experiment}_job{job}.log",
     benchmark:
         "results/benchmarks/train/rnn_{experiment}_job{job}.tsv"
+    priority: rnn_priority
     conda:
         ENV
     threads: config["rnn"]["threads"]
