@@ -183,6 +183,10 @@ def rnn_runtime(wildcards):
     return 10 + int(2 * rnn_seconds(wildcards) / 60)
 
 
+#: Above any training job's priority (rnn_priority): tasks are made before any training starts.
+TASK_PRIORITY = 10**12
+
+
 def rnn_priority(wildcards):
     """Longest training jobs first (their estimated seconds): on a few cores the long ones then run
     beside the short ones instead of after them."""

@@ -8,6 +8,8 @@ rule make_task:
         "results/logs/tasks/{task}.log",
     benchmark:
         "results/benchmarks/tasks/{task}.tsv"
+    # a second each; made first, so that every training job is ready and the longest can start first
+    priority: TASK_PRIORITY
     conda:
         ENV
     params:
