@@ -161,10 +161,14 @@ def test_rank_one_reproduces_the_reference_run_prefix():
     torch.testing.assert_close(trainer.params["n"][0], net.n.detach(), rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize("backward", ["vectorised", "steps"])
 @pytest.mark.parametrize("trainable_c", [False, True])
-def test_fused_rank_one_kernel_equals_autograd(trainable_c):
-    """In float64, where rounding does not hide the comparison: hand-written BPTT == autograd."""
+def test_fused_rank_one_kernel_equals_autograd(trainable_c, backward, monkeypatch):
+    """In float64, where rounding does not hide the comparison: hand-written BPTT == autograd, with either
+    backward pass (whole-sequence for small jobs, step by step for large ones)."""
     family = make_family("rank_one", trainable_c=trainable_c)
+    if backward == "steps":
+        monkeypatch.setattr(family, "VECTORISED_BACKWARD_MAX", 0)
     task = TaskData.from_table(delayed_activation(20), dtype=torch.float64)
     trainer = Trainer(family, task, TrainSpec(SEEDS, [0.02] * 3, 1, dtype="float64"))
     for _ in range(300):  # leave the flat initial plateau
