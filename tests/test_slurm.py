@@ -121,7 +121,7 @@ def test_training_requests_grow_with_the_job_size(tmp_path, test_config_jobs):
     path = tmp_path / "big.yaml"
     path.write_text(yaml.safe_dump(config))
     target = "results/tables/rnn_rank_one_sweep_networks.csv"  # only the sweep's jobs
-    big = _dry_run("--profile", "profiles/slurm", "--configfile", str(path), target)[1]
+    big = _dry_run(target, "--profile", "profiles/slurm", "--configfile", str(path))[1]
 
     def request(jobs):
         runtimes = [
