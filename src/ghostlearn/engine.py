@@ -368,7 +368,7 @@ class HistoryBuffer:
             self.columns[key] = column
         self.epochs.append(epoch)
 
-    def frame(self, first_network: int = 0) -> pd.DataFrame:
+    def frame(self) -> pd.DataFrame:
         """The rows as a tidy frame (one row per network and epoch); empties the buffer."""
         if not self.epochs:
             return pd.DataFrame()
@@ -376,7 +376,7 @@ class HistoryBuffer:
         columns = {k: v[:n].cpu().numpy() for k, v in self.columns.items()}
         E = columns["loss"].shape[1]
         frame = {
-            "network": np.tile(np.arange(E, dtype=np.int32) + first_network, n),
+            "network": np.tile(np.arange(E, dtype=np.int32), n),
             "epoch": np.repeat(np.asarray(self.epochs, dtype=np.int64), E),
         }
         for key, value in columns.items():

@@ -138,9 +138,11 @@ class RankOne(CanonicalFamily):
     def fused_step(self, params, targets):
         """Forward pass and hand-written backpropagation through time, all networks at once.
 
-        Uses the exact 1-D reduction κ_{t+1} = (1−α)κ_t + α nᵀtanh(mκ_t + b), works on one (E, N) slice per
-        time step (cache-sized), and writes tanh(z) = 2s − 1 with s = σ(2z) (torch.tanh is slow on some
-        CPUs), so tanh' = 4s(1 − s).  Equal to autograd of the full model up to float rounding.
+        Uses the exact 1-D reduction κ_{t+1} = (1−α)κ_t + α nᵀtanh(mκ_t + b), runs the forward pass on one
+        (E, N) slice per time step, and writes tanh(z) = 2s − 1 with s = σ(2z) (torch.tanh is slow on some
+        CPUs), so tanh' = 4s(1 − s).  The backward pass is :meth:`_backward_vectorised` for up to
+        VECTORISED_BACKWARD_MAX networks, else :meth:`_backward_steps`.  Equal to autograd of the full model
+        up to float rounding.
         Returns (outputs (E, 1, S), loss (E,), grads).
         """
         m, n, b = params["m"], params["n"], params["b"]
