@@ -358,3 +358,25 @@ def test_history_buffer_grows_past_its_capacity_and_keeps_every_row():
     assert frame["loss"].tolist() == [v for e in range(1, 8) for v in (e, -e)]
     assert frame["loss"].dtype == np.float32 and frame["diverged"].dtype == bool
     assert frame["diverged"].tolist() == [v for e in range(1, 8) for v in (False, e > 5)]
+
+
+@pytest.mark.parametrize(("B", "N"), [(2, 100), (4, 100), (3, 7)])
+def test_recurrent_noise_is_drawn_as_the_authors_one_step_at_a_time(B, N):
+    """torch fills normal tensors in blocks of 16: one (S, B, N) draw differs from S draws of (B, N)
+    unless B·N is a multiple of 16 (Fig. 5 DCDT: B·N = 200 differed from its first epoch)."""
+    from ghostlearn.engine import recurrent_noise
+
+    g = torch.Generator().manual_seed(3)
+    drawn = recurrent_noise(22, B, N, g)
+    g = torch.Generator().manual_seed(3)
+    authors = torch.stack([torch.randn((B, N), generator=g) for _ in range(22)])
+    assert torch.equal(drawn, authors)
+
+
+def test_fig5_dcdt_follows_the_authors_run_from_its_first_epoch():
+    """Seed 3, SGD 0.01, B = 2 (Fig. 5 A-C): the authors' class gives 0.82848 at the first epoch and
+    0.45223 at the 101st on this CPU (with one (S, B, N) noise draw the engine gave 0.8281 and 0.367)."""
+    family = make_family("task_full", readout="tanh", sigma_rec=0.01, sigma_init=0.1)
+    records, _ = run(family, DCDT_TASK, [3], [0.01], 101)
+    assert records["loss"][0, 0].item() == pytest.approx(0.8284771, rel=1e-6)
+    assert records["loss"][100, 0].item() == pytest.approx(0.4522290, rel=1e-5)
