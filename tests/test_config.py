@@ -163,7 +163,7 @@ def test_rnn_experiment_defaults_and_networks():
         ({"task": {"kind": "dcdt", "n_in": 2}}, "dcdt cannot train rank_one"),
         ({"model": {"family": "rank_k"}}, "rnn.experiments.sweep.model.K: required for rank_k"),
         ({"model": {"family": "rank_one", "readout": "tanh"}}, "model.readout: not an option of rank_one"),
-        ({"model": {"family": "full_canonical"}, "kernel": "fused"}, "fused kernel exists for rank_one only"),
+        ({"kernel": "handwritten"}, "rnn.experiments.sweep.kernel"),
         ({"optimizer": "rmsprop"}, "rnn.experiments.sweep.optimizer"),
         (
             {"model": {"family": "full_canonical"}, "count_fixed_points": True},

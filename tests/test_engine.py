@@ -13,12 +13,13 @@ import torch
 
 from ghostlearn.engine import HistoryBuffer, TaskData, Trainer, TrainSpec, load_checkpoint, train
 from ghostlearn.models import make_family
-from ghostlearn.tasks import dcdt, delayed_activation
+from ghostlearn.tasks import dcdt, delayed_activation, dmts
 
 RANK_ONE = make_family("rank_one")
 DCDT_FULL = make_family("task_full", readout="tanh", sigma_rec=0.01, sigma_init=0.1)
 CANONICAL_TASK = TaskData.from_table(delayed_activation(20))
 DCDT_TASK = TaskData.from_table(dcdt(2, 10, 10, 1))
+DMTS_TASK = TaskData.from_table(dmts(2, 5, 4, 2))
 
 
 def run(family, task, seeds, lrs, epochs, **kw):
@@ -29,13 +30,24 @@ def run(family, task, seeds, lrs, epochs, **kw):
     return {k: torch.stack([r[k] for r in records]) for k in records[0]}, trainer
 
 
-@pytest.mark.parametrize(("family", "task"), [(RANK_ONE, CANONICAL_TASK), (DCDT_FULL, DCDT_TASK)])
-def test_results_do_not_depend_on_how_networks_are_grouped(family, task):
-    """Bitwise, for jobs of two or more networks (a lone network may take other BLAS/vector paths)."""
+GROUPED = [
+    (RANK_ONE, CANONICAL_TASK),
+    (make_family("rank_k", K=3), CANONICAL_TASK),
+    (make_family("full_canonical"), CANONICAL_TASK),
+    (make_family("task_low_rank", K=2, readout="sigmoid", sigma_rec=0.01, sigma_init=0.3), DMTS_TASK),
+    (DCDT_FULL, DCDT_TASK),
+]
+
+
+@pytest.mark.parametrize("kernel", ["autograd", "fused"])
+@pytest.mark.parametrize(("family", "task"), GROUPED, ids=lambda v: getattr(v, "name", ""))
+def test_results_do_not_depend_on_how_networks_are_grouped(family, task, kernel):
+    """Bitwise, for every family and kernel, for jobs of two or more networks (a lone network may take
+    other BLAS/vector paths)."""
     seeds, lrs = [0, 1, 2, 3], [0.02, 0.05, 0.01, 0.03]
-    together, t_all = run(family, task, seeds, lrs, 15)
-    first, t_a = run(family, task, seeds[:2], lrs[:2], 15)
-    second, t_b = run(family, task, seeds[2:], lrs[2:], 15)
+    together, t_all = run(family, task, seeds, lrs, 15, kernel=kernel)
+    first, t_a = run(family, task, seeds[:2], lrs[:2], 15, kernel=kernel)
+    second, t_b = run(family, task, seeds[2:], lrs[2:], 15, kernel=kernel)
     for key in ("loss", "grad_norm", "accuracy"):
         torch.testing.assert_close(together[key], torch.cat([first[key], second[key]], 1), rtol=0, atol=0)
     for name in t_all.params:

@@ -253,12 +253,8 @@ def _rnn_errors(key: str, exp: dict) -> list[str]:
     ]
     if family in ("rank_k", "task_low_rank") and "K" not in exp["model"]:
         errors.append(f"{key}.model.K: required for {family}")
-    if exp.get("kernel", "autograd") == "fused" and family != "rank_one":
-        errors.append(f"{key}.kernel: the fused kernel exists for rank_one only")
     if exp.get("count_fixed_points") and family != "rank_one":
         errors.append(f"{key}.count_fixed_points: only rank_one networks have a one-dimensional flow")
-    if exp.get("kernel", "autograd") == "fused" and "output_l1_norm" in exp.get("grid", {}):
-        errors.append(f"{key}.kernel: output normalisation needs the autograd kernel")
     if "output_l1_norm" in exp and family != "task_full":
         errors.append(f"{key}.output_l1_norm: only task_full networks have an output normalisation")
     if isinstance(exp["learning_rates"], dict) and "critical_multiples" in exp["learning_rates"]:
@@ -396,11 +392,17 @@ def rnn_networks(exp: dict, experiments: dict | None = None) -> list[dict]:
     return networks
 
 
-def rnn_jobs(exp: dict, experiments: dict | None = None) -> list[list[dict]]:
-    """The networks of each training job: consecutive chunks of ``networks_per_job``."""
+def rnn_jobs(exp: dict, experiments: dict | None = None, sizes: list[int] | None = None) -> list[list[dict]]:
+    """The networks of each training job: consecutive chunks of the given ``sizes`` (a job plan,
+    :func:`ghostlearn.cost.plan_jobs`), else of ``networks_per_job`` (at most 1024 when unset)."""
     networks = rnn_networks(exp, experiments)
-    size = exp.get("networks_per_job", 1024)
-    return [networks[i : i + size] for i in range(0, len(networks), size)]
+    if sizes is None:
+        size = exp.get("networks_per_job") or 1024
+        sizes = [min(size, len(networks) - start) for start in range(0, len(networks), size)]
+    if sum(sizes) != len(networks):
+        raise ValueError(f"job plan of {sum(sizes)} networks for an experiment of {len(networks)}")
+    bounds = np.cumsum([0, *sizes])
+    return [networks[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def start_epoch(name: str, experiments: dict) -> int:

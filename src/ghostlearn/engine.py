@@ -227,7 +227,12 @@ class Trainer:
         self._normalise_output()
         monitored = self.family.flow_monitor(self.params, self._grid) if self.spec.count_fixed_points else {}
         if self.spec.kernel == "fused":
-            outputs, loss, grads = self._fused(self.params, self.task.targets)
+            if isinstance(self.family, TaskFamily):
+                r0, noise = self._noise()
+                task = (self.task.inputs, r0, noise)
+            else:
+                task = ()
+            outputs, loss, grads = self._fused(self.params, self.task.targets, *task)
             grads = {k: g for k, g in grads.items() if k not in self.frozen}
         else:
             leaves = {k: v.detach().requires_grad_(k not in self.frozen) for k, v in self.params.items()}

@@ -153,10 +153,12 @@ class RankOne(CanonicalFamily):
         m2, b2, n2 = 2 * m, 2 * b, (2 * alpha) * n
         offset = alpha * n.sum(-1, keepdim=True)
         kappa = (n * CANONICAL_X0).sum(-1, keepdim=True)
-        sigmas = m.new_empty((S, E, N))
+        # network axis outermost in every tensor that is reduced: each network's sums then run over the
+        # same memory layout whatever the job's size, so results do not depend on how networks are grouped
+        sigmas = m.new_empty((E, S, N))
         kappas = [kappa]
         for t in range(S):
-            sigma = torch.sigmoid(torch.addcmul(b2, m2, kappa), out=sigmas[t])  # tanh(mκ + b) = 2σ − 1
+            sigma = torch.sigmoid(torch.addcmul(b2, m2, kappa), out=sigmas[:, t])  # tanh(mκ + b) = 2σ − 1
             # κ ← (1 − α)κ + α nᵀ(2σ − 1), in as few calls as possible (the loop's cost is per call)
             drive = torch.linalg.vecdot(sigma, n2)[:, None].sub_(offset)
             kappa = torch.add(drive, kappa, alpha=1 - alpha)
@@ -181,13 +183,13 @@ class RankOne(CanonicalFamily):
     def _backward_steps(self, m, n, kappa, sigmas, e):
         """Backpropagation one time step at a time: (Σ_t α a_{t+1} κ_t q_t, Σ_t α a_{t+1} σ_t,
         Σ_t α a_{t+1} q_t, Σ_t α a_{t+1}, dL/dκ_0) with a_t = dL/dκ_t and q_t = σ_t(1 − σ_t)."""
-        alpha, S = self.alpha, sigmas.shape[0]
+        alpha, S = self.alpha, sigmas.shape[1]
         nm = (4 * alpha) * n * m
         dm, dn, db = torch.zeros_like(m), torch.zeros_like(n), torch.zeros_like(m)
         step_sum = torch.zeros_like(kappa[:, :1])
         a = e[:, S - 1 :]  # dL/dκ_S
         for t in range(S - 1, -1, -1):
-            sigma = sigmas[t]
+            sigma = sigmas[:, t]
             q = torch.addcmul(sigma, sigma, sigma, value=-1)  # σ(1 − σ) = tanh' / 4
             step = alpha * a  # α dL/dκ_{t+1}
             db.addcmul_(step, q)
@@ -202,20 +204,20 @@ class RankOne(CanonicalFamily):
     def _backward_vectorised(self, m, n, kappa, sigmas, e):
         """The same sums as :meth:`_backward_steps`, with only the scalar recurrence of a_t left in the time
         loop: dκ_{t+1}/dκ_t and the three weighted sums over t are whole-sequence operations."""
-        alpha, S = self.alpha, sigmas.shape[0]
-        q = sigmas - sigmas * sigmas  # (S, E, N): σ(1 − σ) = tanh' / 4
-        gain = (q * ((4 * alpha) * n * m)).sum(-1).add_(1 - alpha)  # (S, E): dκ_{t+1}/dκ_t
+        alpha, S = self.alpha, sigmas.shape[1]
+        q = sigmas - sigmas * sigmas  # (E, S, N): σ(1 − σ) = tanh' / 4
+        gain = (q * ((4 * alpha) * n * m)[:, None, :]).sum(-1).add_(1 - alpha)  # (E, S): dκ_{t+1}/dκ_t
         a = e[:, S - 1]  # dL/dκ_S
         upstream = [a]
         for t in range(S - 1, 0, -1):
-            a = torch.addcmul(e[:, t - 1], a, gain[t])  # dL/dκ_t
+            a = torch.addcmul(e[:, t - 1], a, gain[:, t])  # dL/dκ_t
             upstream.append(a)
-        step = alpha * torch.stack(upstream[::-1])  # (S, E): α dL/dκ_{t+1}
+        step = alpha * torch.stack(upstream[::-1], dim=1)  # (E, S): α dL/dκ_{t+1}
         weights = step[:, :, None]
-        db = (weights * q).sum(0)
-        dm = (weights * kappa[:, :S].T[:, :, None] * q).sum(0)
-        dn = (weights * sigmas).sum(0)
-        return dm, dn, db, step.sum(0)[:, None], (upstream[-1] * gain[0])[:, None]
+        db = (weights * q).sum(1)
+        dm = (weights * kappa[:, :S, None] * q).sum(1)
+        dn = (weights * sigmas).sum(1)
+        return dm, dn, db, step.sum(1)[:, None], (upstream[-1] * gain[:, 0])[:, None]
 
 
 @dataclass
@@ -236,6 +238,13 @@ class RankK(CanonicalFamily):
 
     def recurrent_input(self, params, x):
         return torch.bmm(torch.bmm(x[:, None, :], params["m"]), params["n"])[:, 0, :]
+
+    def fused_step(self, params, targets):
+        """Forward pass and hand-written backpropagation through time (:mod:`ghostlearn.kernels_canonical`);
+        returns (outputs (E, 1, S), loss (E,), grads), equal to autograd up to float rounding."""
+        from ghostlearn.kernels_canonical import rank_k_step
+
+        return rank_k_step(params, targets, self.alpha, CANONICAL_X0)
 
     def forward(self, params, targets, inputs=None, noise=None, r0=None):
         E = params["b"].shape[0]
@@ -264,6 +273,12 @@ class FullCanonical(RankK):
 
     def recurrent_input(self, params, x):
         return torch.bmm(x[:, None, :], params["M"])[:, 0, :]
+
+    def fused_step(self, params, targets):
+        """Hand-written forward and backward pass (:mod:`ghostlearn.kernels_canonical`)."""
+        from ghostlearn.kernels_canonical import full_canonical_step
+
+        return full_canonical_step(params, targets, self.alpha, CANONICAL_X0)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -345,6 +360,13 @@ class TaskLowRank(TaskFamily):
         latent = torch.bmm(r, params["S_l"])  # κ = S_lᵀ r, shared by read-out and recurrence
         return torch.bmm(latent, w_out[:, :, None])[..., 0], torch.bmm(latent, params["S_r"])
 
+    def fused_step(self, params, targets, inputs, r0, noise):
+        """Forward pass and hand-written backpropagation through time (:mod:`ghostlearn.kernels_task`);
+        returns (outputs (E, B, S), loss (E,), grads), equal to autograd up to float rounding."""
+        from ghostlearn.kernels_task import task_low_rank_step
+
+        return task_low_rank_step(params, targets, inputs, r0, noise, self.alpha, self.extra.get("readout", "tanh"))
+
     def grad_norm(self, grads):
         """‖∂/∂S_l‖_F + ‖∂/∂S_r‖_F (a sum, as the authors)."""
         return grads["S_l"].flatten(1).norm(dim=1) + grads["S_r"].flatten(1).norm(dim=1)
@@ -368,6 +390,12 @@ class TaskFull(TaskFamily):
 
     def step_terms(self, params, r, w_out):
         return torch.bmm(r, w_out[:, :, None])[..., 0], torch.bmm(r, params["W_rec"])
+
+    def fused_step(self, params, targets, inputs, r0, noise):
+        """Hand-written forward and backward pass (:mod:`ghostlearn.kernels_task`)."""
+        from ghostlearn.kernels_task import task_full_step
+
+        return task_full_step(params, targets, inputs, r0, noise, self.alpha, self.extra.get("readout", "tanh"))
 
     def grad_norm(self, grads):
         """‖∂/∂W_rec‖_F."""

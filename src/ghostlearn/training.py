@@ -94,6 +94,31 @@ def state_digest(start: StartState | None) -> str:
     return digest.hexdigest()[:16]
 
 
+def train_spec(
+    exp: dict, networks: list[dict], device: str = "cpu", dtype: str = "float32", start: StartState | None = None
+) -> TrainSpec:
+    """The engine's job specification for ``networks`` of an experiment entry."""
+    axis, _ = grid_axis(exp)
+    return TrainSpec(
+        seeds=[n["seed"] for n in networks],
+        lrs=[n["lr"] for n in networks],
+        epochs=exp["epochs"],
+        optimizer=exp.get("optimizer", "sgd"),
+        dtype=dtype,
+        checkpoint_epochs=checkpoint_epochs(exp),
+        checkpoint_every=exp.get("checkpoint_every", 0),
+        history_every=exp.get("history_every", 1),
+        keep_epochs=list(exp.get("report_epochs", [])),
+        out_scale=exp.get("output_l1_norm"),
+        device=device,
+        fingerprint=fingerprint(exp, networks, dtype) + state_digest(start),
+        kernel=exp.get("kernel", "autograd"),
+        compile=exp.get("compile", False),
+        count_fixed_points=exp.get("count_fixed_points", False),
+        network_values={} if axis is None else {axis: [n[axis] for n in networks]},
+    )
+
+
 def run_job(
     exp: dict,
     networks: list[dict],
@@ -112,25 +137,7 @@ def run_job(
     checkpoints; ``start_epoch`` (the parent's epochs) is recorded in the summary."""
     family = family_from_config(exp)
     start = start_state(exp, networks, parent_checkpoints or []) if "start_from" in exp else None
-    axis, _ = grid_axis(exp)
-    spec = TrainSpec(
-        seeds=[n["seed"] for n in networks],
-        lrs=[n["lr"] for n in networks],
-        epochs=exp["epochs"],
-        optimizer=exp.get("optimizer", "sgd"),
-        dtype=dtype,
-        checkpoint_epochs=checkpoint_epochs(exp),
-        checkpoint_every=exp.get("checkpoint_every", 0),
-        history_every=exp.get("history_every", 1),
-        keep_epochs=list(exp.get("report_epochs", [])),
-        out_scale=exp.get("output_l1_norm"),
-        device=str(resolve_device(device, gpu_granted)),
-        fingerprint=fingerprint(exp, networks, dtype) + state_digest(start),
-        kernel=exp.get("kernel", "autograd"),
-        compile=exp.get("compile", False),
-        count_fixed_points=exp.get("count_fixed_points", False),
-        network_values={} if axis is None else {axis: [n[axis] for n in networks]},
-    )
+    spec = train_spec(exp, networks, str(resolve_device(device, gpu_granted)), dtype, start)
     if log:
         print(f"{family.name}: {len(networks)} networks on {spec.device}, {spec.epochs} epochs", file=log)
     history, trainer = train(family, TaskData.from_table(task_table), spec, workdir, log=log, start=start)

@@ -29,8 +29,10 @@ from ghostlearn.config import (
     gd_experiments,
     rnn_experiments,
     rnn_jobs,
+    rnn_networks,
     start_epoch,
 )
+from ghostlearn.cost import CostModel, describe_plan, job_shape, stored_plan
 from ghostlearn.figures import FIGURE_EXPERIMENTS, panel_files
 from ghostlearn.tasks import task_name
 
@@ -63,7 +65,27 @@ def task_file(spec):
 
 
 RNN = rnn_experiments(config["rnn"])
-RNN_JOBS = {name: rnn_jobs(exp, RNN) for name, exp in RNN.items()}
+# Job sizes from the measured cost model (ghostlearn.cost): experiments without networks_per_job are
+# split so that no job is longer than the whole run divided by --cores.  The plan is stored, so a
+# restart with other --cores resumes the same jobs, and remote jobs read the plan of the main process.
+COST = CostModel.load()
+JOB_PLAN = "results/runs/rnn/job_plan.json"
+try:
+    _sizes, _kept = stored_plan(
+        JOB_PLAN,
+        RNN,
+        {name: len(rnn_networks(exp, RNN)) for name, exp in RNN.items()},
+        workflow._cores if workflow.is_main_process else None,
+        COST,
+        write=workflow.is_main_process and not workflow.dryrun,
+    )
+except ValueError as error:
+    raise WorkflowError(str(error)) from None
+RNN_JOBS = {name: rnn_jobs(exp, RNN, _sizes[name]) for name, exp in RNN.items()}
+if workflow.is_main_process and RNN:
+    print(describe_plan(RNN, _sizes, COST, workflow._cores), file=sys.stderr)
+    if _kept:
+        print(f"  (job sizes of {len(_kept)} experiments kept from {JOB_PLAN})", file=sys.stderr)
 FIG6B = sorted(
     (name for name in RNN if name.startswith("fig6b_")),
     key=lambda name: RNN[name]["model"]["K"],
@@ -113,69 +135,32 @@ def rnn_tables(experiment, key):
     }
 
 
-def rnn_job_size(wildcards):
-    """(networks, epochs, steps, trials) of one RNN training job, for its resource requests."""
-    exp = RNN[wildcards.experiment]
-    task = TASKS[task_name(exp["task"])]
-    steps = (
-        2 * task["T"]
-        if task["kind"] == "delayed_activation"
-        else task["n_in"] * (1 if task["kind"] == "dcdt" else 2)
-        + task["n_delay"]
-        + task["n_response"]
-    )
-    trials = task.get("trials_per_class", 0) * (2 if task["kind"] == "dcdt" else 4) or 1
-    networks = len(RNN_JOBS[wildcards.experiment][int(wildcards.job)])
-    return networks, exp["epochs"], steps, trials
+def rnn_job_networks(wildcards):
+    return len(RNN_JOBS[wildcards.experiment][int(wildcards.job)])
 
 
 def rnn_mem_mb(wildcards, attempt):
     """MB for parameters, optimiser state, activations and history; doubled, tripled on retries."""
-    networks, epochs, steps, trials = rnn_job_size(wildcards)
-    work = steps * trials
-    N = RNN[wildcards.experiment]["model"]["N"]
-    history = networks * epochs // RNN[wildcards.experiment]["history_every"] * 40
+    exp = RNN[wildcards.experiment]
+    shape = job_shape(exp, rnn_job_networks(wildcards))
+    work = shape.steps * shape.trials
+    N = exp["model"]["N"]
+    history = shape.networks * exp["epochs"] // exp["history_every"] * 40
     base = (
         1024
-        + (networks * N * N * 4 * 8 + networks * work * N * 4 * 6 + history)
+        + (
+            shape.networks * N * N * 4 * 8
+            + shape.networks * work * N * 4 * 6
+            + history
+        )
         // 1_000_000
     )
     return base * attempt
 
 
-#: Conservative CPU throughput, in unit-updates per second (network-epochs x steps x trials x work per
-#: step, the work being N for rank-one, N K for rank K, N^2 for full matrices), from
-#: benchmarks/train_throughput.py on a 2-core AMD EPYC; a GPU is faster.
-UNITS_PER_SECOND = {
-    "rank_one": 1e8,
-    "rank_k": 3e8,
-    "full_canonical": 5e8,
-    "task_low_rank": 1e8,
-    "task_full": 5e8,
-}
-
-
-#: Python overhead per time step of an epoch, whatever the number of networks (dominates small jobs).
-SECONDS_PER_STEP = 3e-4
-
-
 def rnn_seconds(wildcards):
-    """Estimated CPU seconds of a training job: work at UNITS_PER_SECOND plus per-step overhead."""
-    networks, epochs, steps, trials = rnn_job_size(wildcards)
-    model = RNN[wildcards.experiment]["model"]
-    N, K = model["N"], model.get("K", 1)
-    per_step = {"rank_one": N, "rank_k": N * K, "task_low_rank": N * K + N}.get(
-        model["family"], N * N
-    )
-    seconds = (
-        networks
-        * epochs
-        * steps
-        * trials
-        * per_step
-        / UNITS_PER_SECOND[model["family"]]
-    )
-    return seconds + epochs * steps * SECONDS_PER_STEP
+    """Estimated seconds of a training job (ghostlearn.cost, fitted to measured throughput)."""
+    return COST.job_seconds(RNN[wildcards.experiment], rnn_job_networks(wildcards))
 
 
 def rnn_runtime(wildcards):
