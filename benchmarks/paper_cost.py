@@ -224,7 +224,10 @@ def main() -> None:
     for cores in CORES:
         print("\n" + describe_plan(experiments, plans[cores], model, cores))
     if not args.no_write:
-        model.dump(THROUGHPUT, header=f"Written by benchmarks/paper_cost.py on {stamp}.\nRerun it to fit another machine.")
+        model.dump(
+            THROUGHPUT,
+            header=f"Written by benchmarks/paper_cost.py on {stamp}.\nRerun it to fit another machine.",
+        )
         doc = ROOT / "docs" / "paper_cost.md"
         doc.parent.mkdir(exist_ok=True)
         doc.write_text(
@@ -236,9 +239,7 @@ def main() -> None:
             "(one network, autograd) in the same process.\n\n"
             + table.to_markdown(index=False)
             + "\n\n"
-            + "\n\n".join(
-                "```\n" + describe_plan(experiments, plans[c], model, c) + "\n```" for c in CORES
-            )
+            + "\n\n".join("```\n" + describe_plan(experiments, plans[c], model, c) + "\n```" for c in CORES)
             + f"\n\npredicted paper wall time: {walls[2]:.1f} h on 2 cores, {walls[8]:.1f} h on 8 cores\n"
         )
     print(f"predicted paper wall time: {walls[2]:.1f} h on 2 cores, {walls[8]:.1f} h on 8 cores")

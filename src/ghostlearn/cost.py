@@ -136,7 +136,9 @@ class CostModel:
             for family, by_kernel in data["families"].items()
             for kernel, c in by_kernel.items()
         }
-        return cls(kernels, float(data["per_draw_s"]), float(data["per_flow_s"]), str(data.get("machine", "")))
+        return cls(
+            kernels, float(data["per_draw_s"]), float(data["per_flow_s"]), str(data.get("machine", ""))
+        )
 
     def dump(self, path: str | Path = THROUGHPUT, header: str = "") -> None:
         families: dict[str, dict] = {}
@@ -160,7 +162,11 @@ def fit_kernel(points: list[tuple[JobShape, float]], per_draw: float, per_flow: 
     least squares on relative errors, after the draw and flow terms are taken off; non-negative."""
     rows, rhs = [], []
     for shape, seconds in points:
-        rest = seconds - per_draw * shape.networks * shape.draws_per_network - per_flow * shape.networks * shape.flow
+        rest = (
+            seconds
+            - per_draw * shape.networks * shape.draws_per_network
+            - per_flow * shape.networks * shape.flow
+        )
         rows.append([shape.steps / seconds, shape.units / seconds])
         rhs.append(max(rest, 0.0) / seconds)
     A, b = np.asarray(rows), np.asarray(rhs)
@@ -200,7 +206,9 @@ def plan_jobs(
     whole run's CPU time divided by ``cores`` (but not below ``min_job_s``, nor below two networks a job:
     a lone network takes other vector paths than a stacked one, so its last bits may differ).
     """
-    fixed = {name: exp["networks_per_job"] for name, exp in experiments.items() if exp.get("networks_per_job")}
+    fixed = {
+        name: exp["networks_per_job"] for name, exp in experiments.items() if exp.get("networks_per_job")
+    }
     sizes = {
         name: split(counts[name], math.ceil(counts[name] / fixed.get(name, MAX_NETWORKS_PER_JOB)))
         for name in experiments
@@ -282,7 +290,11 @@ def stored_plan(
     sizes = {name: kept.get(name, planned[name]) for name in experiments}
     if write:
         entries = {
-            name: {"fingerprint": plan_fingerprint(experiments[name], counts[name]), "sizes": s, "cores": cores}
+            name: {
+                "fingerprint": plan_fingerprint(experiments[name], counts[name]),
+                "sizes": s,
+                "cores": cores,
+            }
             for name, s in sizes.items()
         }
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -314,7 +326,9 @@ def describe_plan(
         f"core{'s' if cores > 1 else ''}; longest job {_hours(longest[3])} ({longest[1]})"
     ]
     for total_s, name, n, per_job in sorted(rows, reverse=True):
-        lines.append(f"  {name:28s} {n:4d} job{'s' if n > 1 else ' '} x {_hours(per_job):>9s}  = {_hours(total_s)}")
+        lines.append(
+            f"  {name:28s} {n:4d} job{'s' if n > 1 else ' '} x {_hours(per_job):>9s}  = {_hours(total_s)}"
+        )
     return "\n".join(lines)
 
 

@@ -365,7 +365,9 @@ class TaskLowRank(TaskFamily):
         returns (outputs (E, B, S), loss (E,), grads), equal to autograd up to float rounding."""
         from ghostlearn.kernels_task import task_low_rank_step
 
-        return task_low_rank_step(params, targets, inputs, r0, noise, self.alpha, self.extra.get("readout", "tanh"))
+        return task_low_rank_step(
+            params, targets, inputs, r0, noise, self.alpha, self.extra.get("readout", "tanh")
+        )
 
     def grad_norm(self, grads):
         """‖∂/∂S_l‖_F + ‖∂/∂S_r‖_F (a sum, as the authors)."""
@@ -395,7 +397,9 @@ class TaskFull(TaskFamily):
         """Hand-written forward and backward pass (:mod:`ghostlearn.kernels_task`)."""
         from ghostlearn.kernels_task import task_full_step
 
-        return task_full_step(params, targets, inputs, r0, noise, self.alpha, self.extra.get("readout", "tanh"))
+        return task_full_step(
+            params, targets, inputs, r0, noise, self.alpha, self.extra.get("readout", "tanh")
+        )
 
     def grad_norm(self, grads):
         """‖∂/∂W_rec‖_F."""

@@ -95,7 +95,11 @@ def state_digest(start: StartState | None) -> str:
 
 
 def train_spec(
-    exp: dict, networks: list[dict], device: str = "cpu", dtype: str = "float32", start: StartState | None = None
+    exp: dict,
+    networks: list[dict],
+    device: str = "cpu",
+    dtype: str = "float32",
+    start: StartState | None = None,
 ) -> TrainSpec:
     """The engine's job specification for ``networks`` of an experiment entry."""
     axis, _ = grid_axis(exp)

@@ -85,7 +85,10 @@ RNN_JOBS = {name: rnn_jobs(exp, RNN, _sizes[name]) for name, exp in RNN.items()}
 if workflow.is_main_process and RNN:
     print(describe_plan(RNN, _sizes, COST, workflow._cores), file=sys.stderr)
     if _kept:
-        print(f"  (job sizes of {len(_kept)} experiments kept from {JOB_PLAN})", file=sys.stderr)
+        print(
+            f"  (job sizes of {len(_kept)} experiments kept from {JOB_PLAN})",
+            file=sys.stderr,
+        )
 FIG6B = sorted(
     (name for name in RNN if name.startswith("fig6b_")),
     key=lambda name: RNN[name]["model"]["K"],
@@ -148,11 +151,7 @@ def rnn_mem_mb(wildcards, attempt):
     history = shape.networks * exp["epochs"] // exp["history_every"] * 40
     base = (
         1024
-        + (
-            shape.networks * N * N * 4 * 8
-            + shape.networks * work * N * 4 * 6
-            + history
-        )
+        + (shape.networks * N * N * 4 * 8 + shape.networks * work * N * 4 * 6 + history)
         // 1_000_000
     )
     return base * attempt
