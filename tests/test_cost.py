@@ -66,7 +66,10 @@ def test_fit_recovers_the_coefficients_of_exact_points():
 
 
 def test_split_and_wall_time():
-    assert split(10, 3) == [4, 4, 2] and split(5, 1) == [5]
+    assert split(10, 3) == [10] and split(5, 1) == [5]  # jobs of at least JOB_QUANTUM = 32 networks
+    assert (
+        split(100, 3) == [64, 36] and split(100, 4) == [32, 32, 32, 4] and split(3000, 3) == [1024, 1024, 952]
+    )
     assert wall_time([("a", 5.0, None), ("b", 3.0, None), ("c", 3.0, None)], 2) == 6.0
     # a continuation waits for every job of its parent
     assert wall_time([("a", 5.0, None), ("a", 1.0, None), ("b", 2.0, "a")], 2) == 7.0
@@ -85,9 +88,9 @@ def test_plan_splits_the_long_experiments_so_no_job_exceeds_the_run_over_the_cor
         sizes = plan_jobs(experiments, counts, cores, MODEL, min_job_s=60)
         total = sum(MODEL.job_seconds(experiments[n], s) for n, js in sizes.items() for s in js)
         assert sizes["fixed"] == [50, 50] and sizes["one"] == [1] and sizes["small"] == [100]
-        assert all(s >= 2 for s in sizes["big"]) and sum(sizes["big"]) == 100
+        assert all(s % 32 == 0 for s in sizes["big"][:-1]) and sum(sizes["big"]) == 100
         longest = max(MODEL.job_seconds(experiments["big"], s) for s in sizes["big"])
-        assert longest <= max(total / cores, 60) or min(sizes["big"]) == 2
+        assert longest <= max(total / cores, 60) or len(sizes["big"]) == 4
     assert len(plan_jobs(experiments, counts, 1, MODEL)["big"]) == 1
     assert len(plan_jobs(experiments, counts, 8, MODEL)["big"]) > 1
 

@@ -186,9 +186,20 @@ def fit_kernel(points: list[tuple[JobShape, float]], per_draw: float, per_flow: 
 # Splitting experiments into jobs, and the wall time of a whole run.
 
 
+#: Automatic job sizes are multiples of this many networks.  Vector code treats the tail of a tensor
+#: (up to 128 bytes) with other instructions than its body, and MKL's batched products depend on where a
+#: block starts modulo 16 bytes; with every job but the last a multiple of 32 networks, each network's
+#: numbers sit at the same offsets modulo 128 bytes in a split job as in the whole one, so the split
+#: changes no bit.
+JOB_QUANTUM = 32
+
+
 def split(n: int, jobs: int) -> list[int]:
-    """``n`` networks in ``jobs`` consecutive chunks of equal size (the last one smaller)."""
+    """``n`` networks in at most ``jobs`` consecutive chunks of equal size, a multiple of
+    :data:`JOB_QUANTUM` networks (the last one smaller)."""
     size = math.ceil(n / jobs)
+    if size < n:
+        size = min(n, math.ceil(size / JOB_QUANTUM) * JOB_QUANTUM)
     return [min(size, n - start) for start in range(0, n, size)]
 
 
@@ -203,15 +214,16 @@ def plan_jobs(
 
     An experiment with ``networks_per_job`` keeps it.  The others start as one job (of at most
     :data:`MAX_NETWORKS_PER_JOB` networks) and are split into equal jobs until none is longer than the
-    whole run's CPU time divided by ``cores`` (but not below ``min_job_s``, nor below two networks a job:
-    a lone network takes other vector paths than a stacked one, so its last bits may differ).
+    whole run's CPU time divided by ``cores`` (but not below ``min_job_s``, nor below
+    :data:`JOB_QUANTUM` networks a job, so that the split changes no bit of the results).
     """
     fixed = {
         name: exp["networks_per_job"] for name, exp in experiments.items() if exp.get("networks_per_job")
     }
     sizes = {
-        name: split(counts[name], math.ceil(counts[name] / fixed.get(name, MAX_NETWORKS_PER_JOB)))
+        name: [min(size, counts[name] - start) for start in range(0, counts[name], size)]
         for name in experiments
+        for size in [fixed.get(name, MAX_NETWORKS_PER_JOB)]
     }
     for _ in range(4):  # splitting adds per-call overhead to the total: iterate to a fixed point
         total = sum(model.job_seconds(experiments[n], s) for n, js in sizes.items() for s in js)
@@ -222,10 +234,11 @@ def plan_jobs(
                 continue
             n = counts[name]
             jobs = len(sizes[name])
-            while jobs < n // 2 and model.job_seconds(exp, math.ceil(n / jobs)) > limit:
+            while jobs < math.ceil(n / JOB_QUANTUM) and model.job_seconds(exp, max(split(n, jobs))) > limit:
                 jobs += 1
-            if jobs != len(sizes[name]):
-                sizes[name], changed = split(n, jobs), True
+            planned = split(n, jobs)
+            if planned != sizes[name]:
+                sizes[name], changed = planned, True
         if not changed:
             break
     return sizes
