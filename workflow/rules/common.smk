@@ -70,12 +70,16 @@ RNN = rnn_experiments(config["rnn"])
 # restart with other --cores resumes the same jobs, and remote jobs read the plan of the main process.
 COST = CostModel.load()
 JOB_PLAN = "results/runs/rnn/job_plan.json"
+# --cores locally; on a cluster (no --cores) the jobs run at once (--jobs)
+PLAN_CORES = (
+    (workflow._cores or workflow.nodes or 1) if workflow.is_main_process else None
+)
 try:
     _sizes, _kept = stored_plan(
         JOB_PLAN,
         RNN,
         {name: len(rnn_networks(exp, RNN)) for name, exp in RNN.items()},
-        workflow._cores if workflow.is_main_process else None,
+        PLAN_CORES,
         COST,
         write=workflow.is_main_process and not workflow.dryrun,
     )
@@ -83,7 +87,7 @@ except ValueError as error:
     raise WorkflowError(str(error)) from None
 RNN_JOBS = {name: rnn_jobs(exp, RNN, _sizes[name]) for name, exp in RNN.items()}
 if workflow.is_main_process and RNN:
-    print(describe_plan(RNN, _sizes, COST, workflow._cores), file=sys.stderr)
+    print(describe_plan(RNN, _sizes, COST, PLAN_CORES), file=sys.stderr)
     if _kept:
         print(
             f"  (job sizes of {len(_kept)} experiments kept from {JOB_PLAN})",
