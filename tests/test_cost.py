@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from conftest import ROOT
 
 from ghostlearn.config import load_config, rnn_experiments, rnn_jobs, rnn_networks
 from ghostlearn.cost import (
@@ -127,7 +128,7 @@ def test_a_stored_plan_survives_a_restart_with_other_cores(tmp_path):
 
 def test_the_shipped_model_covers_every_family_and_kernel_of_the_paper_config():
     model = CostModel.load(THROUGHPUT)
-    experiments = rnn_experiments(load_config("config/config.yaml")["rnn"])
+    experiments = rnn_experiments(load_config(ROOT / "config" / "config.yaml")["rnn"])
     for name, exp in experiments.items():
         key = (exp["model"]["family"], exp.get("kernel", "autograd"))
         assert key in model.kernels, f"{name}: no measured throughput for {key}"
@@ -137,6 +138,6 @@ def test_the_shipped_model_covers_every_family_and_kernel_of_the_paper_config():
 
 
 def test_an_unset_job_size_is_left_to_the_plan():
-    experiments = load_config("config/test.yaml")["rnn"]["experiments"]
+    experiments = load_config(ROOT / "config" / "test.yaml")["rnn"]["experiments"]
     assert "networks_per_job" not in experiments["fig3_small_lr"]
     assert experiments["rank_one_sweep"]["networks_per_job"] == 2
