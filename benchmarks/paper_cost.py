@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ghostlearn.config import load_config, rnn_experiments, rnn_networks
+from ghostlearn.config import ConfigError, load_config, rnn_experiments, rnn_networks
 from ghostlearn.cost import (
     MAX_NETWORKS_PER_JOB,
     THROUGHPUT,
@@ -64,12 +64,36 @@ def cpu_machine() -> str:
     return platform.processor() or platform.machine()
 
 
-def engine_step(exp: dict, networks: list[dict]):
+def engine_step(exp: dict, networks: list[dict], device: str = "cpu"):
     """One training epoch of the engine for these networks of ``exp`` (fresh initialisation)."""
     family = family_from_config(exp)
-    spec = train_spec({**exp, "epochs": 10**9, "checkpoint_epochs": []}, networks)
+    spec = train_spec({**exp, "epochs": 10**9, "checkpoint_epochs": []}, networks, device=device)
     trainer = Trainer(family, TaskData.from_table(make_task(exp["task"])), spec)
-    return trainer.step
+    if device == "cpu":
+        return trainer.step
+
+    def step():  # time the device's work, not the launches
+        trainer.step()
+        torch.cuda.synchronize()
+
+    return step
+
+
+def clock(device: str) -> float:
+    """CPU time of this process on a CPU (robust to other processes); wall time on a GPU."""
+    return time.process_time() if device == "cpu" else time.perf_counter()
+
+
+def read_experiments(path: str) -> dict:
+    """The config's RNN experiments, validated when jsonschema is installed (a bare GPU image lacks it)."""
+    try:
+        return rnn_experiments(load_config(path)["rnn"])
+    except ConfigError as error:
+        if "jsonschema" not in str(error):
+            raise
+        import yaml
+
+        return rnn_experiments(yaml.safe_load(Path(path).read_text())["rnn"])
 
 
 def authors_loop(family: str, exp: dict):
@@ -110,23 +134,23 @@ def authors_loop(family: str, exp: dict):
     return epoch
 
 
-def measure(configs: dict, rounds: int, seconds: float) -> dict[str, float]:
-    """Median CPU seconds per call of each configuration, interleaved over ``rounds``."""
+def measure(configs: dict, rounds: int, seconds: float, device: str = "cpu") -> dict[str, float]:
+    """Median seconds per call of each configuration (:func:`clock`), interleaved over ``rounds``."""
     calls = {}
     for name, fn in configs.items():
         fn()
-        start = time.process_time()
+        start = clock(device)
         fn()
-        once = max(time.process_time() - start, 1e-5)
+        once = max(clock(device) - start, 1e-5)
         calls[name] = max(1, math.ceil(seconds / once))
         print(f"  warm: {name} ({once * 1e3:.2f} ms per epoch)", flush=True)
     samples = {name: [] for name in configs}
     for r in range(rounds):
         for name, fn in configs.items():
-            start = time.process_time()
+            start = clock(device)
             for _ in range(calls[name]):
                 fn()
-            samples[name].append((time.process_time() - start) / calls[name])
+            samples[name].append((clock(device) - start) / calls[name])
         print(f"  round {r + 1}/{rounds} done", flush=True)
     return {name: statistics.median(s) for name, s in samples.items()}
 
@@ -153,9 +177,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=0.4, help="CPU seconds per configuration and round")
     parser.add_argument("--no-write", action="store_true", help="print only; keep throughput.yaml and docs")
+    parser.add_argument("--device", default="cpu", help="cpu, or cuda: time the engine on the GPU")
+    parser.add_argument("--doc", default=str(ROOT / "docs" / "paper_cost.md"), help="where the tables go")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    experiments = rnn_experiments(load_config(args.config)["rnn"])
+    experiments = read_experiments(args.config)
     counts = {name: len(rnn_networks(exp, experiments)) for name, exp in experiments.items()}
 
     configs, sizes, authors = {}, {}, {}
@@ -164,7 +190,7 @@ def main() -> None:
         full = min(len(networks), MAX_NETWORKS_PER_JOB)
         sizes[name] = sorted({full, min(2, full)})
         for E in sizes[name]:
-            configs[(name, E)] = engine_step(exp, networks[:E])
+            configs[(name, E)] = engine_step(exp, networks[:E], args.device)
         family = exp["model"]["family"]
         key = (family, exp["model"].get("K"), exp["task"]["kind"], exp["task"].get("trials_per_class"))
         if key not in authors:
@@ -172,7 +198,9 @@ def main() -> None:
             configs[("authors", name)] = authors_loop(family, exp)
     print(f"timing {len(configs)} configurations, {args.rounds} rounds", flush=True)
     per_draw, per_flow = global_rates()
-    seconds = measure(configs, args.rounds, args.seconds)
+    authors_s = measure({k: v for k, v in configs.items() if k[0] == "authors"}, args.rounds, args.seconds)
+    engine = {k: v for k, v in configs.items() if k[0] != "authors"}
+    seconds = {**authors_s, **measure(engine, args.rounds, args.seconds, args.device)}
 
     points: dict[tuple[str, str], list] = {}
     for (name, E), t in seconds.items():
@@ -181,6 +209,8 @@ def main() -> None:
         shape = job_shape(experiments[name], E)
         points.setdefault((shape.family, shape.kernel), []).append((shape, t))
     machine = f"{cpu_machine()}, {torch.get_num_threads()} thread, torch {torch.__version__}"
+    if args.device != "cpu":
+        machine = f"{torch.cuda.get_device_name()} (CUDA), torch {torch.__version__}"
     model = CostModel(
         {key: fit_kernel(pts, per_draw, per_flow) for key, pts in points.items()}, per_draw, per_flow, machine
     )
@@ -210,7 +240,8 @@ def main() -> None:
         )
     table = pd.DataFrame(rows)
     walls, plans = {}, {}
-    for cores in CORES:
+    cores_list = CORES if args.device == "cpu" else (1,)  # one GPU trains one job at a time
+    for cores in cores_list:
         plans[cores] = plan_jobs(experiments, counts, cores, model)
         jobs = [
             (name, model.job_seconds(exp, s), exp.get("start_from", {}).get("experiment"))
@@ -221,14 +252,18 @@ def main() -> None:
     stamp = f"{datetime.date.today().isoformat()}, {machine}"
     print(f"\n{stamp}\n")
     print(table.to_markdown(index=False))
-    for cores in CORES:
+    for cores in cores_list:
         print("\n" + describe_plan(experiments, plans[cores], model, cores))
+    if args.device != "cpu":
+        Path(args.doc).write_text(table.to_markdown(index=False) + "\n")
+        print(f"predicted paper wall time: {walls[1]:.1f} h on one {machine}")
+        return
     if not args.no_write:
         model.dump(
             THROUGHPUT,
             header=f"Written by benchmarks/paper_cost.py on {stamp}.\nRerun it to fit another machine.",
         )
-        doc = ROOT / "docs" / "paper_cost.md"
+        doc = Path(args.doc)
         doc.parent.mkdir(exist_ok=True)
         doc.write_text(
             "# Paper-scale training cost\n\n"
