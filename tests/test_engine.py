@@ -392,3 +392,18 @@ def test_fig5_dcdt_follows_the_authors_run_from_its_first_epoch():
     records, _ = run(family, DCDT_TASK, [3], [0.01], 101)
     assert records["loss"][0, 0].item() == pytest.approx(0.8284771, rel=1e-6)
     assert records["loss"][100, 0].item() == pytest.approx(0.4522290, rel=1e-5)
+
+
+@pytest.mark.parametrize(("family", "task"), GROUPED, ids=lambda v: getattr(v, "name", ""))
+def test_a_diverging_network_is_frozen_with_the_fused_kernels_too(family, task):
+    """A NaN in one network leaves its neighbours' numbers untouched (the kernels mix no networks)."""
+    healthy, _ = run(family, task, [0, 1], [0.05, 0.05], 8, kernel="fused")
+    _, mixed = run(family, task, [0, 1], [0.05, 0.05], 0, kernel="fused")
+    records = []
+    for epoch in range(8):
+        if epoch == 3:
+            mixed.params["b"][1, 0] = float("nan")
+        records.append(mixed.step())
+    assert records[-1]["diverged"].tolist() == [False, True] and mixed.diverged_epoch.tolist() == [-1, 4]
+    losses = torch.stack([r["loss"][0] for r in records])
+    torch.testing.assert_close(losses, healthy["loss"][:, 0], rtol=0, atol=0)
