@@ -1,5 +1,5 @@
 """Hand-written forward pass and backpropagation through time (no autograd) for the batched canonical
-RNNs of Fig. 6: ``rank_k`` (PAPER.md §1b, ``models.RankK``) and ``full_canonical`` (``models.FullCanonical``).
+RNNs of Fig. 6: ``rank_k`` (``models.RankK``) and ``full_canonical`` (``models.FullCanonical``).
 
 E independent networks sit on a leading axis; one trial of S = 2T steps, x_0 = x0·1 and, for t = 0…S−1,
 
