@@ -16,7 +16,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from ghostlearn import canonical
+from ghostlearn.oned import canonical
 from ghostlearn.tasks import delayed_activation_1d
 
 T = 100.0

@@ -12,8 +12,14 @@ import time
 
 import torch
 
-from ghostlearn.fixedpoints import LatentField, grid_minima, latent_reduction, newton_minimise, speed_map
-from ghostlearn.models import init_networks, make_family
+from ghostlearn.dynamics.fixedpoints import (
+    LatentField,
+    grid_minima,
+    latent_reduction,
+    newton_minimise,
+    speed_map,
+)
+from ghostlearn.rnn.models import init_networks, make_family
 
 
 def main():

@@ -14,8 +14,8 @@ import argparse
 
 import torch
 
-from ghostlearn.engine import TaskData, Trainer, TrainSpec
-from ghostlearn.models import make_family
+from ghostlearn.rnn.engine import TaskData, Trainer, TrainSpec
+from ghostlearn.rnn.models import make_family
 from ghostlearn.tasks import dcdt, delayed_activation, dmts
 
 CASES = {

@@ -1,11 +1,11 @@
 """Memory of a long training job: resident memory while the engine keeps history rows between checkpoints.
 
 Trains the rank-one model with the fixed-point count every epoch (the Fig. 3a configuration, whose
-per-epoch flow is an (E, 1000, N) temporary) through `ghostlearn.engine.train` without checkpoints, so
+per-epoch flow is an (E, 1000, N) temporary) through `ghostlearn.rnn.engine.train` without checkpoints, so
 every history row stays in memory until the end, and samples the process's resident memory as it goes.
 Resident memory should stay flat: it grew by about 0.3 MB per epoch while each epoch's small record
 tensors were kept alive between the large temporaries (heap fragmentation), which a 500,000-epoch run
-cannot afford; the history rows now live in preallocated buffers (`ghostlearn.engine.HistoryBuffer`).
+cannot afford; the history rows now live in preallocated buffers (`ghostlearn.rnn.engine.HistoryBuffer`).
 
 Every family is measured in turn with its fused kernel (the kernels keep reusable scratch buffers, which
 must not grow either); growth is read between a quarter of the epochs and the end, after the buffers have
@@ -25,8 +25,8 @@ from pathlib import Path
 
 import torch
 
-from ghostlearn.engine import TaskData, Trainer, TrainSpec, train
-from ghostlearn.models import make_family
+from ghostlearn.rnn.engine import TaskData, Trainer, TrainSpec, train
+from ghostlearn.rnn.models import make_family
 from ghostlearn.tasks import dcdt, delayed_activation, dmts
 
 CASES = {

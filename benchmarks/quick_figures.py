@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ghostlearn.figures import panel_files
+from ghostlearn.registry import panel_files
 
 ROOT = Path(__file__).resolve().parents[1]
 #: group -> (figures, target wall minutes on 2 cores: issue 5 for Figures 3-5, issue 6 for 6-8C)

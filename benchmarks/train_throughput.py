@@ -21,8 +21,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import reference_models as ref  # noqa: E402
 
-from ghostlearn.engine import TaskData, Trainer, TrainSpec  # noqa: E402
-from ghostlearn.models import make_family  # noqa: E402
+from ghostlearn.rnn.engine import TaskData, Trainer, TrainSpec  # noqa: E402
+from ghostlearn.rnn.models import make_family  # noqa: E402
 from ghostlearn.tasks import dcdt, delayed_activation  # noqa: E402
 
 

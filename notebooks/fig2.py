@@ -26,9 +26,10 @@ figures_dir = "results/figures"
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ghostlearn import canonical, style
-from ghostlearn.figures import PANELS
+from ghostlearn import style
 from ghostlearn.io import read_table
+from ghostlearn.oned import canonical
+from ghostlearn.registry import PANELS
 
 style.apply()
 land = read_table(landscape, ["confidence", "r", "r_over_ropt", "loss"])

@@ -31,8 +31,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ghostlearn import style
-from ghostlearn.figures import PANELS
 from ghostlearn.io import read_table
+from ghostlearn.registry import PANELS
 
 style.apply()
 history = {

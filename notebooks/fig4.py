@@ -34,8 +34,8 @@ figures_dir = "results/figures"
 import numpy as np
 
 from ghostlearn import style
-from ghostlearn.figures import PANELS
 from ghostlearn.io import read_table
+from ghostlearn.registry import PANELS
 
 style.apply()
 NAMES = {"dcdt": "fig4_dcdt", "dmts": "fig4_dmts"}

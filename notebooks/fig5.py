@@ -29,8 +29,8 @@ figures_dir = "results/figures"
 import numpy as np
 
 from ghostlearn import style
-from ghostlearn.figures import PANELS
 from ghostlearn.io import read_table
+from ghostlearn.registry import PANELS
 
 style.apply()
 NAMES = {"dcdt": "fig5_dcdt", "dmts": "fig5_dmts"}

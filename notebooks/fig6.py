@@ -28,8 +28,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ghostlearn import style
-from ghostlearn.figures import PANELS
 from ghostlearn.io import read_table
+from ghostlearn.registry import PANELS
 
 style.apply()
 summary = read_table(loss_vs_lr, ["experiment", "lr", "epoch", "mean_loss", "sem_loss"])

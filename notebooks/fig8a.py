@@ -22,8 +22,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ghostlearn import style
-from ghostlearn.figures import PANELS
 from ghostlearn.io import read_table
+from ghostlearn.registry import PANELS
 
 style.apply()
 land = read_table(landscape, ["confidence", "r", "r_over_ropt", "grad_rel"])

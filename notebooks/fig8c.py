@@ -23,8 +23,8 @@ figures_dir = "results/figures"
 import numpy as np
 
 from ghostlearn import style
-from ghostlearn.figures import PANELS
 from ghostlearn.io import read_table
+from ghostlearn.registry import PANELS
 
 style.apply()
 table = read_table(curves, ["output_l1_norm", "epoch", "mean_accuracy", "sem_accuracy", "n"])

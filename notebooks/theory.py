@@ -23,8 +23,8 @@ figures_dir = "results/figures"
 import numpy as np
 
 from ghostlearn import style
-from ghostlearn.figures import PANELS
 from ghostlearn.io import read_table
+from ghostlearn.registry import PANELS
 
 style.apply()
 rates = read_table(table, ["T", "critical_lr", "smallest_failing_lr", "failing_over_critical"])

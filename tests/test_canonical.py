@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ghostlearn import canonical
+from ghostlearn.oned import canonical
 from ghostlearn.tasks import delayed_activation_1d
 
 T = 100.0

@@ -8,7 +8,6 @@ import pytest
 import yaml
 from conftest import ROOT, run, snakemake_cmd
 
-from ghostlearn import canonical
 from ghostlearn.config import (
     ConfigError,
     check_config,
@@ -18,6 +17,7 @@ from ghostlearn.config import (
     rnn_jobs,
     rnn_networks,
 )
+from ghostlearn.oned import canonical
 
 CONFIGS = sorted((ROOT / "config").glob("*.yaml"))
 BASE = yaml.safe_load((ROOT / "config" / "test.yaml").read_text())

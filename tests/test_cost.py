@@ -6,7 +6,7 @@ import pytest
 from conftest import ROOT
 
 from ghostlearn.config import load_config, rnn_experiments, rnn_jobs, rnn_networks
-from ghostlearn.cost import (
+from ghostlearn.rnn.cost import (
     THROUGHPUT,
     CostModel,
     describe_plan,

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from ghostlearn.engine import HistoryBuffer, TaskData, Trainer, TrainSpec, load_checkpoint, train
-from ghostlearn.models import make_family
+from ghostlearn.rnn.engine import HistoryBuffer, TaskData, Trainer, TrainSpec, load_checkpoint, train
+from ghostlearn.rnn.models import make_family
 from ghostlearn.tasks import dcdt, delayed_activation, dmts
 
 RANK_ONE = make_family("rank_one")
@@ -102,8 +102,8 @@ def test_adam_matches_torch_adam():
 
 SCRIPT = """
 import sys, time
-from ghostlearn.engine import TaskData, TrainSpec, train
-from ghostlearn.models import make_family
+from ghostlearn.rnn.engine import TaskData, TrainSpec, train
+from ghostlearn.rnn.models import make_family
 from ghostlearn.tasks import dcdt
 family = make_family("task_full", readout="tanh", sigma_rec=0.01, sigma_init=0.1)
 spec = TrainSpec(seeds=[3, 4], lrs=[0.01, 0.02], epochs=int(sys.argv[2]), checkpoint_epochs=[0, 10],
@@ -211,7 +211,7 @@ def test_compiled_kernels_train_like_eager_ones(kernel):
 
 
 def test_fixed_points_are_counted_on_the_fly():
-    from ghostlearn.fixedpoints import count_sign_changes, flow_curve
+    from ghostlearn.dynamics.fixedpoints import count_sign_changes, flow_curve
 
     trainer = Trainer(RANK_ONE, CANONICAL_TASK, TrainSpec([0, 40], [0.02, 0.02], 3, count_fixed_points=True))
     params = {k: v.clone() for k, v in trainer.params.items()}
@@ -233,7 +233,7 @@ def _run_jobs(exp, experiments, task_table, workdir, size, parents=()):
     import pandas as pd
 
     from ghostlearn.config import rnn_jobs
-    from ghostlearn.training import run_job
+    from ghostlearn.rnn.training import run_job
 
     exp = {**exp, "networks_per_job": size}
     histories, ends = [], []
@@ -376,7 +376,7 @@ def test_history_buffer_grows_past_its_capacity_and_keeps_every_row():
 def test_recurrent_noise_is_drawn_as_the_authors_one_step_at_a_time(B, N):
     """torch fills normal tensors in blocks of 16: one (S, B, N) draw differs from S draws of (B, N)
     unless B·N is a multiple of 16 (Fig. 5 DCDT: B·N = 200 differed from its first epoch)."""
-    from ghostlearn.engine import recurrent_noise
+    from ghostlearn.rnn.engine import recurrent_noise
 
     g = torch.Generator().manual_seed(3)
     drawn = recurrent_noise(22, B, N, g)

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ghostlearn import canonical
-from ghostlearn.experiments import (
+from ghostlearn.oned import canonical
+from ghostlearn.oned.tables import (
     cliff_table,
     critical_lr_table,
     fixed_point_table,

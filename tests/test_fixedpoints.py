@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from ghostlearn.fixedpoints import (
+from ghostlearn.dynamics.fixedpoints import (
     LatentField,
     SlowPointSettings,
     classify,
@@ -171,7 +171,7 @@ def test_flow_curve_is_vectorised_over_networks():
 
 
 def test_full_rank_search_finds_the_known_fixed_point():
-    from ghostlearn.fixedpoints import full_rank_slow_points
+    from ghostlearn.dynamics.fixedpoints import full_rank_slow_points
 
     rng = np.random.default_rng(3)
     N = 20
@@ -187,7 +187,7 @@ def test_full_rank_search_finds_the_known_fixed_point():
 
 
 def test_full_rank_points_deduplicate_and_report():
-    from ghostlearn.fixedpoints import full_rank_points
+    from ghostlearn.dynamics.fixedpoints import full_rank_points
 
     rng = np.random.default_rng(4)
     N = 15

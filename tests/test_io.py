@@ -7,7 +7,7 @@ import torch
 
 import ghostlearn
 from ghostlearn.io import provenance_path, read_table, table_metadata, write_table
-from ghostlearn.training import save_checkpoints
+from ghostlearn.rnn.training import save_checkpoints
 
 TABLE = pd.DataFrame({"lr": [1e-10, 1e-9], "loss": [0.017, 1.0]})
 META = {"params": {"experiment": {"seeds": [40], "epochs": 3000}}, "config": {"figures": ["fig2"]}}

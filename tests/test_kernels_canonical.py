@@ -1,4 +1,4 @@
-"""The hand-written canonical kernels (ghostlearn.kernels_canonical) against autograd of the models.
+"""The hand-written canonical kernels (ghostlearn.rnn.kernels_canonical) against autograd of the models.
 
 Float64, random parameters (the faithful initialisation plus perturbations of a realistic size, with a
 non-zero bias), the delayed-activation targets of T = 20; outputs and loss to 1e-12, every gradient of
@@ -12,9 +12,9 @@ import inspect
 import pytest
 import torch
 
-from ghostlearn import kernels_canonical as kc
-from ghostlearn.engine import TaskData
-from ghostlearn.models import CANONICAL_X0, init_networks, make_family
+from ghostlearn.rnn import kernels_canonical as kc
+from ghostlearn.rnn.engine import TaskData
+from ghostlearn.rnn.models import CANONICAL_X0, init_networks, make_family
 from ghostlearn.tasks import delayed_activation
 
 DTYPE = torch.float64
@@ -224,7 +224,7 @@ def test_no_tensor_leaves_the_parameters_device(K):
 
 
 def test_kernels_do_not_import_models():
-    """models.py delegates to the kernels: importing ghostlearn.models from there would be a cycle."""
+    """models.py delegates to the kernels: importing ghostlearn.rnn.models from there would be a cycle."""
     tree = ast.parse(inspect.getsource(kc))
     imported = set()
     for node in ast.walk(tree):

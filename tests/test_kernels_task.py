@@ -1,12 +1,12 @@
-"""The hand-written task-RNN kernels (ghostlearn.kernels_task) against autograd of the models' forward pass
+"""The hand-written task-RNN kernels (ghostlearn.rnn.kernels_task) against autograd of the models' forward pass
 and loss, in float64: outputs, losses and every parameter's gradient, per network."""
 
 import pytest
 import torch
 
-from ghostlearn import kernels_task
-from ghostlearn.engine import TaskData
-from ghostlearn.models import init_networks, make_family
+from ghostlearn.rnn import kernels_task
+from ghostlearn.rnn.engine import TaskData
+from ghostlearn.rnn.models import init_networks, make_family
 from ghostlearn.tasks import dcdt, dmts
 
 DT = torch.float64
@@ -145,7 +145,7 @@ def test_unknown_readout_is_refused():
 
 
 def test_module_does_not_import_models():
-    """models.py delegates to this module: importing ghostlearn.models from it would be a cycle."""
+    """models.py delegates to this module: importing ghostlearn.rnn.models from it would be a cycle."""
     import ast
     from pathlib import Path
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ghostlearn.landmarks import cliff_lr, loglog_slope, smallest_failing_lr
+from ghostlearn.tables.landmarks import cliff_lr, loglog_slope, smallest_failing_lr
 
 
 def test_cliff_is_searched_right_of_the_floor():
@@ -35,7 +35,7 @@ def test_loglog_slope_of_a_power_law():
 
 
 def test_drop_epoch_of_a_plateau_then_abrupt_drop():
-    from ghostlearn.landmarks import drop_epoch, ghost_before_drop, plateau_level
+    from ghostlearn.tables.landmarks import drop_epoch, ghost_before_drop, plateau_level
 
     epochs = np.arange(1, 201)
     loss = np.where(epochs < 120, 1.0 - 1e-4 * epochs / 200, 0.05)
@@ -51,7 +51,7 @@ def test_drop_epoch_of_a_plateau_then_abrupt_drop():
 
 
 def test_plateau_length_counts_the_stretch_at_the_pre_drop_level():
-    from ghostlearn.landmarks import plateau_length
+    from ghostlearn.tables.landmarks import plateau_length
 
     epochs = np.arange(1, 301)
     # Fig. 5 DCDT shape: 0.83 falling to a plateau at 0.45 by epoch 20, abrupt drop at epoch 120
@@ -64,7 +64,7 @@ def test_plateau_length_counts_the_stretch_at_the_pre_drop_level():
 
 
 def test_abrupt_drop_is_the_steepest_fall_not_an_early_slow_decrease():
-    from ghostlearn.landmarks import abrupt_drop, drop_epoch
+    from ghostlearn.tables.landmarks import abrupt_drop, drop_epoch
 
     # Fig. 4 DCDT shape (history every 10 epochs): 0.47 -> 0.2 over the first 500 epochs, a plateau, then
     # the abrupt fall 0.15 -> 0.05 between epochs 6000 and 6600
@@ -81,14 +81,14 @@ def test_abrupt_drop_is_the_steepest_fall_not_an_early_slow_decrease():
 
 
 def test_first_epoch_at_least():
-    from ghostlearn.landmarks import first_epoch_at_least
+    from ghostlearn.tables.landmarks import first_epoch_at_least
 
     assert first_epoch_at_least([1, 2, 3, 4], [0.5, 0.98, 0.99, 1.0], 0.99) == 3
     assert np.isnan(first_epoch_at_least([1, 2], [0.1, 0.2], 0.99))
 
 
 def test_unstable_epochs_prefers_the_authors_then_the_largest_swings():
-    from ghostlearn.landmarks import unstable_epochs
+    from ghostlearn.tables.landmarks import unstable_epochs
 
     epochs = np.arange(1, 401)
     loss = np.where(epochs < 100, 1.0, 0.1)

@@ -5,8 +5,8 @@ import pytest
 import reference_models as ref
 import torch
 
-from ghostlearn.engine import TaskData, Trainer, TrainSpec
-from ghostlearn.models import init_networks, make_family
+from ghostlearn.rnn.engine import TaskData, Trainer, TrainSpec
+from ghostlearn.rnn.models import init_networks, make_family
 from ghostlearn.tasks import dcdt, delayed_activation, dmts
 
 SEEDS = [0, 3, 40]

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from ghostlearn.experiments import fig1_landmarks, fig8a_landmarks, fixed_point_table, vector_field_table
-from ghostlearn.scorecard import (
+from ghostlearn.oned.tables import fig1_landmarks, fig8a_landmarks, fixed_point_table, vector_field_table
+from ghostlearn.tables.scorecard import (
     FAIL,
     LANDMARK_COLUMNS,
     NOT_MEASURED,

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from ghostlearn.summaries import LANDMARK_COLUMNS, epoch_choices, ghost_versus_drop, landmark_table
+from ghostlearn.tables.runs import LANDMARK_COLUMNS, epoch_choices, ghost_versus_drop, landmark_table
 
 
 def history(drop, epochs=300, network=0, fixed_points=None):

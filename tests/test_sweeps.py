@@ -1,10 +1,10 @@
-"""Landmark rules of the RNN sweeps (ghostlearn.sweeps) on hand-made tables with known answers."""
+"""Landmark rules of the RNN sweeps (ghostlearn.tables.sweeps) on hand-made tables with known answers."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from ghostlearn import sweeps
+from ghostlearn.tables import sweeps
 
 
 def sweep_tables(losses_at_end, first=1.0, seeds=2):

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from conftest import copy_workflow, run, snakemake_cmd
 
-from ghostlearn.figures import PANELS, panel_files
+from ghostlearn.registry import PANELS, panel_files
 
 pytestmark = pytest.mark.workflow
 
@@ -107,7 +107,7 @@ def test_checkpoints_are_analysed_into_point_tables(built: Path):
 
 
 def test_figure_tables_hold_landmarks_epochs_and_fields(built: Path):
-    from ghostlearn.summaries import LANDMARK_COLUMNS
+    from ghostlearn.tables.runs import LANDMARK_COLUMNS
 
     for figure, names in (("fig3", {"fig3_small_lr", "fig3_large_lr"}), ("fig5", {"fig5_dcdt", "fig5_dmts"})):
         table = pd.read_csv(built / f"results/tables/{figure}_landmarks.csv")

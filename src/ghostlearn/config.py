@@ -16,8 +16,8 @@ except ImportError:  # pragma: no cover - a bare GPU image: configs can be read,
 import numpy as np
 import yaml
 
-from ghostlearn import canonical
-from ghostlearn.figures import FIGURE_EXPERIMENTS
+from ghostlearn.oned import canonical
+from ghostlearn.registry import FIGURE_EXPERIMENTS
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -399,7 +399,7 @@ def rnn_networks(exp: dict, experiments: dict | None = None) -> list[dict]:
 
 def rnn_jobs(exp: dict, experiments: dict | None = None, sizes: list[int] | None = None) -> list[list[dict]]:
     """The networks of each training job: consecutive chunks of the given ``sizes`` (a job plan,
-    :func:`ghostlearn.cost.plan_jobs`), else of ``networks_per_job`` (at most 1024 when unset)."""
+    :func:`ghostlearn.rnn.cost.plan_jobs`), else of ``networks_per_job`` (at most 1024 when unset)."""
     networks = rnn_networks(exp, experiments)
     if sizes is None:
         size = exp.get("networks_per_job") or 1024

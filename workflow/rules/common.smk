@@ -32,8 +32,8 @@ from ghostlearn.config import (
     rnn_networks,
     start_epoch,
 )
-from ghostlearn.cost import CostModel, describe_plan, job_shape, stored_plan
-from ghostlearn.figures import FIGURE_EXPERIMENTS, panel_files
+from ghostlearn.rnn.cost import CostModel, describe_plan, job_shape, stored_plan
+from ghostlearn.registry import FIGURE_EXPERIMENTS, panel_files
 from ghostlearn.tasks import task_name
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
@@ -65,7 +65,7 @@ def task_file(spec):
 
 
 RNN = rnn_experiments(config["rnn"])
-# Job sizes from the measured cost model (ghostlearn.cost): experiments without networks_per_job are
+# Job sizes from the measured cost model (ghostlearn.rnn.cost): experiments without networks_per_job are
 # split so that no job is longer than the whole run divided by --cores.  The plan is stored, so a
 # restart with other --cores resumes the same jobs, and remote jobs read the plan of the main process.
 COST = CostModel.load()
@@ -162,7 +162,7 @@ def rnn_mem_mb(wildcards, attempt):
 
 
 def rnn_seconds(wildcards):
-    """Estimated seconds of a training job (ghostlearn.cost, fitted to measured throughput)."""
+    """Estimated seconds of a training job (ghostlearn.rnn.cost, fitted to measured throughput)."""
     return COST.job_seconds(RNN[wildcards.experiment], rnn_job_networks(wildcards))
 
 
@@ -249,7 +249,7 @@ def figure_category(figure):
 
 
 def figure_outputs(figure):
-    """A figure rule's outputs (ghostlearn.figures.panel_files), PNGs marked for the report with the
+    """A figure rule's outputs (ghostlearn.registry.panel_files), PNGs marked for the report with the
     figure's caption (workflow/report/<figure>.rst, templated from the config; figure.rst if none).
     """
     caption = (

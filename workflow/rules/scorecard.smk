@@ -4,7 +4,7 @@
 # fatal.
 
 #: The tables each 1-D figure's landmarks are read from (keyword arguments of
-#: ghostlearn.experiments.FIGURE_LANDMARKS[figure]); the RNN figures write theirs in their own rules.
+#: ghostlearn.oned.tables.FIGURE_LANDMARKS[figure]); the RNN figures write theirs in their own rules.
 LANDMARK_INPUTS = {
     "fig1": {
         "field": "results/tables/fig1_vector_field.csv",

@@ -1,6 +1,6 @@
 # Figure tables of the RNN sweeps (Figures 6, 7, 8B, 8C and the T scaling): per-network tables and job
 # histories -> tidy figure tables and one long landmark table per figure (figure, experiment, landmark,
-# value, detail).  The rules to read landmarks live in ghostlearn.sweeps; settings in `rnn_figures`.
+# value, detail).  The rules to read landmarks live in ghostlearn.tables.sweeps; settings in `rnn_figures`.
 
 
 rule fig6_tables:

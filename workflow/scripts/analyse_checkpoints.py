@@ -6,10 +6,10 @@ sys.stderr = open(snakemake.log[0], "w")
 
 import torch
 
-from ghostlearn.analysis import analyse_job
-from ghostlearn.engine import TaskData, load_checkpoint
+from ghostlearn.dynamics.checkpoints import analyse_job
 from ghostlearn.io import job_provenance, read_table, write_table
-from ghostlearn.training import family_from_config
+from ghostlearn.rnn.engine import TaskData, load_checkpoint
+from ghostlearn.rnn.training import family_from_config
 
 meta = job_provenance(snakemake)
 

@@ -4,8 +4,8 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")
 
-from ghostlearn.experiments import critical_lr_table, power_law_table
 from ghostlearn.io import job_provenance, read_table, write_table
+from ghostlearn.oned.tables import critical_lr_table, power_law_table
 
 meta = job_provenance(snakemake)
 

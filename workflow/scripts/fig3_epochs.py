@@ -4,9 +4,9 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")
 
-from ghostlearn.figures import FIG3_AUTHORS_EPOCHS
 from ghostlearn.io import job_provenance, read_table, write_table
-from ghostlearn.summaries import epoch_choices
+from ghostlearn.registry import FIG3_AUTHORS_EPOCHS
+from ghostlearn.tables.runs import epoch_choices
 
 meta = job_provenance(snakemake)
 

@@ -7,8 +7,8 @@ sys.stderr = open(snakemake.log[0], "w")
 
 import pandas as pd
 
-from ghostlearn import sweeps
 from ghostlearn.io import read_table, write_table
+from ghostlearn.tables import sweeps
 
 HISTORY = ["network", "epoch", "loss", "grad_norm"]
 NETWORKS = ["network", "lr", "seed", "first_loss", "final_loss", "diverged"]

@@ -7,10 +7,10 @@ sys.stderr = open(snakemake.log[0], "w")
 
 import pandas as pd
 
-from ghostlearn import sweeps
-from ghostlearn.engine import TaskData, load_checkpoint
 from ghostlearn.io import read_table, write_table
-from ghostlearn.training import family_from_config
+from ghostlearn.rnn.engine import TaskData, load_checkpoint
+from ghostlearn.rnn.training import family_from_config
+from ghostlearn.tables import sweeps
 
 HISTORY = ["network", "epoch", "loss", "grad_norm", "weight_norm", "accuracy"]
 NETWORKS = [

@@ -8,8 +8,8 @@ sys.stderr = open(snakemake.log[0], "w")
 import numpy as np
 import pandas as pd
 
-from ghostlearn import sweeps
 from ghostlearn.io import read_table, write_table
+from ghostlearn.tables import sweeps
 
 HISTORY = ["network", "epoch", "loss", "grad_norm", "accuracy"]
 NETWORKS = ["network", "lr", "seed", "start_epoch"]

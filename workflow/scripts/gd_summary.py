@@ -4,8 +4,8 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")
 
-from ghostlearn.experiments import cliff_table, loss_vs_lr
 from ghostlearn.io import job_provenance, read_table, write_table
+from ghostlearn.oned.tables import cliff_table, loss_vs_lr
 
 meta = job_provenance(snakemake)
 

@@ -7,7 +7,7 @@ sys.stderr = open(snakemake.log[0], "w")
 import pandas as pd
 
 from ghostlearn.io import job_provenance, read_table, write_table
-from ghostlearn.summaries import landmark_table
+from ghostlearn.tables.runs import landmark_table
 
 meta = job_provenance(snakemake)
 

@@ -4,8 +4,8 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")
 
-from ghostlearn.experiments import landscape_table
 from ghostlearn.io import job_provenance, read_table, write_table
+from ghostlearn.oned.tables import landscape_table
 
 meta = job_provenance(snakemake)
 

@@ -7,7 +7,7 @@ sys.stderr = open(snakemake.log[0], "w")
 import pandas as pd
 
 from ghostlearn.io import job_provenance, read_table, write_table
-from ghostlearn.summaries import ghost_versus_drop
+from ghostlearn.tables.runs import ghost_versus_drop
 
 meta = job_provenance(snakemake)
 

@@ -5,7 +5,7 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")
 
 from ghostlearn.io import atomic_path, job_provenance, write_table
-from ghostlearn.scorecard import evaluate_claims, load_claims, read_landmarks, scorecard_html, summary
+from ghostlearn.tables.scorecard import evaluate_claims, load_claims, read_landmarks, scorecard_html, summary
 
 meta = job_provenance(snakemake)
 

@@ -4,8 +4,8 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")
 
-from ghostlearn.experiments import run_gd
 from ghostlearn.io import job_provenance, read_table, write_table
+from ghostlearn.oned.tables import run_gd
 
 meta = job_provenance(snakemake)
 

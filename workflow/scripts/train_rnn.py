@@ -6,9 +6,9 @@ sys.stderr = open(snakemake.log[0], "w")
 
 import torch
 
-from ghostlearn.engine import load_checkpoint
 from ghostlearn.io import job_provenance, read_table, write_table
-from ghostlearn.training import run_job, save_checkpoints
+from ghostlearn.rnn.engine import load_checkpoint
+from ghostlearn.rnn.training import run_job, save_checkpoints
 
 torch.set_num_threads(snakemake.threads)
 exp = snakemake.params.experiment

@@ -4,8 +4,8 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")
 
-from ghostlearn.experiments import fixed_point_table, vector_field_table
 from ghostlearn.io import job_provenance, write_table
+from ghostlearn.oned.tables import fixed_point_table, vector_field_table
 
 meta = job_provenance(snakemake)
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ghostlearn import canonical, landmarks
 from ghostlearn.config import learning_rates
-from ghostlearn.scorecard import landmark_rows
+from ghostlearn.oned import canonical
+from ghostlearn.tables import landmarks
+from ghostlearn.tables.scorecard import landmark_rows
 
 
 def task_constants(task: pd.DataFrame) -> tuple[float, float]:
@@ -204,7 +205,7 @@ def power_law_table(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-# -- landmark tables of the 1-D figures (long format, see ghostlearn.scorecard) ---------------------------
+# -- landmark tables of the 1-D figures (long format, see ghostlearn.tables.scorecard) ---------------------------
 #: Points r / r_opt at which PAPER.md §1a quotes the landscape (closed form and finite confidences).
 LANDSCAPE_POINTS = (0.1, 0.5, 1.0, 2.0)
 #: Epochs at which PAPER.md §1a quotes the deterministic Fig. 2b runs.

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ghostlearn import fixedpoints as fp
-from ghostlearn.engine import TaskData
-from ghostlearn.models import Family, TaskFamily
+from ghostlearn.dynamics import fixedpoints as fp
+from ghostlearn.rnn.engine import TaskData
+from ghostlearn.rnn.models import Family, TaskFamily
 
 
 def settings_from_config(analysis: dict) -> fp.SlowPointSettings:

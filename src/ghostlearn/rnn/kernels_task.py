@@ -1,6 +1,6 @@
 """Hand-written forward pass and backpropagation through time for the batched task RNNs (no autograd).
 
-The two task families of :mod:`ghostlearn.models` (``TaskLowRank``, ``TaskFull``), E independent networks
+The two task families of :mod:`ghostlearn.rnn.models` (``TaskLowRank``, ``TaskFull``), E independent networks
 on a leading axis sharing the task.  Per network, for t = 0 … S−1::
 
     o_t = φ(readout(r_t) + b_out)                 (read from r_t before the update)

@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 from scipy import ndimage, optimize
 
-from ghostlearn.models import KAPPA_GRID
+from ghostlearn.rnn.models import KAPPA_GRID
 
 
 @dataclass(frozen=True)

@@ -240,9 +240,9 @@ class RankK(CanonicalFamily):
         return torch.bmm(torch.bmm(x[:, None, :], params["m"]), params["n"])[:, 0, :]
 
     def fused_step(self, params, targets):
-        """Forward pass and hand-written backpropagation through time (:mod:`ghostlearn.kernels_canonical`);
+        """Forward pass and hand-written backpropagation through time (:mod:`ghostlearn.rnn.kernels_canonical`);
         returns (outputs (E, 1, S), loss (E,), grads), equal to autograd up to float rounding."""
-        from ghostlearn.kernels_canonical import rank_k_step
+        from ghostlearn.rnn.kernels_canonical import rank_k_step
 
         return rank_k_step(params, targets, self.alpha, CANONICAL_X0)
 
@@ -275,8 +275,8 @@ class FullCanonical(RankK):
         return torch.bmm(x[:, None, :], params["M"])[:, 0, :]
 
     def fused_step(self, params, targets):
-        """Hand-written forward and backward pass (:mod:`ghostlearn.kernels_canonical`)."""
-        from ghostlearn.kernels_canonical import full_canonical_step
+        """Hand-written forward and backward pass (:mod:`ghostlearn.rnn.kernels_canonical`)."""
+        from ghostlearn.rnn.kernels_canonical import full_canonical_step
 
         return full_canonical_step(params, targets, self.alpha, CANONICAL_X0)
 
@@ -361,9 +361,9 @@ class TaskLowRank(TaskFamily):
         return torch.bmm(latent, w_out[:, :, None])[..., 0], torch.bmm(latent, params["S_r"])
 
     def fused_step(self, params, targets, inputs, r0, noise):
-        """Forward pass and hand-written backpropagation through time (:mod:`ghostlearn.kernels_task`);
+        """Forward pass and hand-written backpropagation through time (:mod:`ghostlearn.rnn.kernels_task`);
         returns (outputs (E, B, S), loss (E,), grads), equal to autograd up to float rounding."""
-        from ghostlearn.kernels_task import task_low_rank_step
+        from ghostlearn.rnn.kernels_task import task_low_rank_step
 
         return task_low_rank_step(
             params, targets, inputs, r0, noise, self.alpha, self.extra.get("readout", "tanh")
@@ -394,8 +394,8 @@ class TaskFull(TaskFamily):
         return torch.bmm(r, w_out[:, :, None])[..., 0], torch.bmm(r, params["W_rec"])
 
     def fused_step(self, params, targets, inputs, r0, noise):
-        """Hand-written forward and backward pass (:mod:`ghostlearn.kernels_task`)."""
-        from ghostlearn.kernels_task import task_full_step
+        """Hand-written forward and backward pass (:mod:`ghostlearn.rnn.kernels_task`)."""
+        from ghostlearn.rnn.kernels_task import task_full_step
 
         return task_full_step(
             params, targets, inputs, r0, noise, self.alpha, self.extra.get("readout", "tanh")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ghostlearn import landmarks
+from ghostlearn.tables import landmarks
 
 LANDMARK_COLUMNS = ["figure", "experiment", "landmark", "value", "detail"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ghostlearn import landmarks
+from ghostlearn.tables import landmarks
 
 LANDMARK_COLUMNS = ["figure", "experiment", "landmark", "value", "detail"]
 
@@ -65,7 +65,7 @@ def loss_vs_lr(networks: pd.DataFrame, history: pd.DataFrame, epochs) -> pd.Data
 def cliff_per_epoch(summary: pd.DataFrame, fraction: float = 0.5) -> pd.DataFrame:
     """Per epoch: the valley floor and the learning-rate cliff of :func:`loss_vs_lr`'s table.
 
-    Rule (as Fig. 2d, :func:`ghostlearn.landmarks.cliff_lr`): right of the floor (the rate of the lowest
+    Rule (as Fig. 2d, :func:`ghostlearn.tables.landmarks.cliff_lr`): right of the floor (the rate of the lowest
     mean loss), the first rate whose mean loss reaches ``fraction`` x the mean first-epoch loss (the
     plateau level: 1 for the rank-one model, about 0.5 for the sigmoid read-out of the "full" model).
     NaN when no learning rate has got below the level yet (no valley, so no cliff).

@@ -21,7 +21,7 @@ import pandas as pd
 import torch
 
 from ghostlearn.io import atomic_path, provenance, write_table
-from ghostlearn.models import KAPPA_GRID, Family, TaskFamily, init_networks
+from ghostlearn.rnn.models import KAPPA_GRID, Family, TaskFamily, init_networks
 
 OPTIMIZERS = ("sgd", "adam")
 KERNELS = ("autograd", "fused")

@@ -9,7 +9,7 @@ E independent networks sit on a leading axis; one trial of S = 2T steps, x_0 = x
 Each step function returns ``(outputs (E, 1, S), loss (E,), grads)`` with ``grads[name]`` =
 d loss_e / d params[name]_e, the same as autograd of ``models.RankK.forward`` / ``FullCanonical.forward``
 followed by ``CanonicalFamily.loss`` (up to float rounding).  This module must not import
-``ghostlearn.models`` (which delegates to it).
+``ghostlearn.rnn.models`` (which delegates to it).
 
 Common devices:
 

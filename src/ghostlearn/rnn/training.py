@@ -11,7 +11,8 @@ import pandas as pd
 import torch
 
 from ghostlearn.config import checkpoint_epochs, grid_axis
-from ghostlearn.engine import (
+from ghostlearn.io import provenance
+from ghostlearn.rnn.engine import (
     StartState,
     TaskData,
     TrainSpec,
@@ -20,8 +21,7 @@ from ghostlearn.engine import (
     save_atomic,
     train,
 )
-from ghostlearn.io import provenance
-from ghostlearn.models import Family, make_family
+from ghostlearn.rnn.models import Family, make_family
 
 
 def family_from_config(exp: dict) -> Family:
