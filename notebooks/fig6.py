@@ -11,7 +11,7 @@
 # %% [markdown]
 # # Figure 6 — critical learning rate in RNNs, and the rank remedy
 # (A) Mean ± SEM over seeds of the loss against the learning rate at several training times, for the
-# rank-one RNN and the "full" canonical model (trainable read-out; not a matched model, PAPER.md §5 item
+# rank-one RNN and the "full" canonical model (trainable read-out; not a matched model, docs/methods.md §5 item
 # 18): a valley whose right wall is a cliff (marked). (B) Learning curves (loss / first loss) per rank K at
 # each learning rate, and the fraction of seeds that learned (final / first loss < 1e-2) against K: as η
 # grows, low ranks fail first.

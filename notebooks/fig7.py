@@ -11,9 +11,9 @@
 # %% [markdown]
 # # Figure 7 — full-rank learning-rate sweeps: no-learning zones and saturation
 # Per learning rate, time averages over all epochs of loss and gradient norm (and ‖W_rec‖ for DMTS; as the
-# authors its points lie above the y-limit 1, PAPER.md §5 item 21), jitter seeded; two case networks per
+# authors its points lie above the y-limit 1, docs/methods.md §5 item 21), jitter seeded; two case networks per
 # task; and the saturated DMTS run around its escape event, found automatically as the largest
-# gradient-norm spike in the search window (PAPER.md §5 item 23; the epoch is in fig7_landmarks.csv).
+# gradient-norm spike in the search window (docs/methods.md §5 item 23; the epoch is in fig7_landmarks.csv).
 
 # %% tags=["parameters"]
 networks = "results/tables/fig7_networks.csv"

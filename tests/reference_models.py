@@ -222,7 +222,7 @@ READOUTS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid}
 
 
 class _TaskRNN(nn.Module):
-    """Shared loop: output read from r_t *before* the update of step t (PAPER.md §1c)."""
+    """Shared loop: output read from r_t *before* the update of step t (docs/methods.md §1c)."""
 
     def __init__(self, readout: str, alpha: float = ALPHA):
         super().__init__()

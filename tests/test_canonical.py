@@ -110,7 +110,7 @@ def test_gd_below_critical_never_enters_zone_and_above_always_does():
 
 
 def test_authors_deterministic_runs():
-    """PAPER.md §1a: r0 = 10 r_opt, 3000 epochs, eta = 1e-10 and 1e-9."""
+    """docs/methods.md §1a: r0 = 10 r_opt, 3000 epochs, eta = 1e-10 and 1e-9."""
     slow = canonical.gradient_descent(10 * R_OPT, 1e-10, T, 3000)
     assert np.argmax(slow.r[0] < R_OPT) == 1538
     np.testing.assert_allclose(slow.loss[0, [500, 1000, 2000, 3000]], [0.658, 0.610, 0.017, 0.030], atol=2e-3)
@@ -134,7 +134,7 @@ def test_record_epochs_are_checked():
 
 
 def test_fig2d_starts_are_the_authors_starts():
-    """Authors: np.random.seed(i), then ten scalar draws 10 r_opt + N(0, r_opt/10) (PAPER.md §5 item 6)."""
+    """Authors: np.random.seed(i), then ten scalar draws 10 r_opt + N(0, r_opt/10) (docs/methods.md §5 item 6)."""
     starts = canonical.initial_r({"distribution": "normal", "mean": 10.0, "sd": 0.1}, 4, 10, T)
     for i in range(4):
         np.random.seed(i)  # noqa: NPY002 - the authors use the legacy global RNG

@@ -44,7 +44,7 @@ def test_run_gd_tables(sweep):
 
 
 def test_fig2d_reference_landmarks(sweep):
-    """PAPER.md §3 Fig. 2d: floor 0.035 at 2.0e-10 (epoch 1000), 0.0034 at 1.6e-11 (epoch 10000), and
+    """docs/methods.md §3 Fig. 2d: floor 0.035 at 2.0e-10 (epoch 1000), 0.0034 at 1.6e-11 (epoch 10000), and
     every curve jumps to L = 1 at eta = 1e-9 = 1.1 eta_c."""
     _, _, summary = sweep
     cliffs = cliff_table(summary).set_index("epoch")

@@ -1,4 +1,4 @@
-"""Task tables (PAPER.md §2)."""
+"""Task tables (docs/methods.md §2)."""
 
 import numpy as np
 import pytest

@@ -80,7 +80,7 @@ def test_rnn_experiments_train_in_jobs_of_stacked_networks(built: Path):
     assert sorted(history["network"].unique()) == [2, 3] and history["epoch"].max() == 30
     assert (history["fixed_points"] == 1).all() and history["kappa0"].notna().all()
     dcdt = pd.read_csv(built / "results/tables/rnn_fig5_dcdt_networks.csv")
-    assert dcdt["first_loss"].iloc[0] == pytest.approx(0.83, abs=0.01)  # PAPER.md Fig. 5: 0.83 at epoch 1
+    assert dcdt["first_loss"].iloc[0] == pytest.approx(0.83, abs=0.01)  # docs/methods.md §3 Fig. 5: 0.83 at epoch 1
     thinned = pd.read_parquet(built / "results/runs/rnn/fig4_dmts/job0/history.parquet")
     assert sorted(thinned["epoch"].unique()) == [1, 5, 10]
 
@@ -188,7 +188,7 @@ def test_landmark_tables_of_the_rnn_figures(built: Path):
         assert pd.api.types.is_float_dtype(table["value"])
     fig7 = pd.read_csv(built / "results/tables/fig7_landmarks.csv").set_index(["experiment", "landmark"])
     # DMTS at eta = 1.438 falls within a few epochs into the all-zero output: accuracy 132/152, loss near
-    # 20/152 = 0.1316 (PAPER.md Fig. 7), with a vanishing gradient
+    # 20/152 = 0.1316 (docs/methods.md §3 Fig. 7), with a vanishing gradient
     assert fig7.loc[("fig7_dmts", "stuck_accuracy"), "value"] == pytest.approx(132 / 152, abs=1e-6)
     assert 0.13 < fig7.loc[("fig7_dmts", "stuck_loss"), "value"] < 0.14
     assert fig7.loc[("fig7_dmts", "stuck_fraction_lr1.44e+00"), "value"] == 1.0

@@ -1,4 +1,4 @@
-"""The figure registry: which panel files each figure notebook writes (PAPER.md §3, §5 item 1).
+"""The figure registry: which panel files each figure notebook writes (docs/methods.md §3, §5 item 1).
 
 Panel letters follow the authors' file names; the workflow declares exactly these outputs and the
 notebooks save exactly these names, so a correction to a letter is made here once.
@@ -61,7 +61,7 @@ FIGURE_EXPERIMENTS = {
     "fig5": ("fig5_dcdt", "fig5_dmts"),
 }
 
-#: Fig. 3c inset and 3d: the authors' epochs on their float path (PAPER.md §5 item 10), used when the run
+#: Fig. 3c inset and 3d: the authors' epochs on their float path (docs/methods.md §5 item 10), used when the run
 #: keeps them and they fall in its unstable stretch after the drop (see summaries.epoch_choices).
 FIG3_AUTHORS_EPOCHS = (5156, 5163, 5166)
 

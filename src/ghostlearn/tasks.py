@@ -1,4 +1,4 @@
-"""The tasks of the paper (PAPER.md §2), as tidy tables (one row per trial and time step).
+"""The tasks of the paper (docs/methods.md §2), as tidy tables (one row per trial and time step).
 
 * ``delayed_activation_1d``: the 1-D model's window [0, 2T] sampled by the Euler step Δt; the target
   switches from 0 to 1 after T (Figures 2, 8A).

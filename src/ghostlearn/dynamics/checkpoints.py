@@ -66,7 +66,7 @@ def latent_map(
     field: fp.LatentField, readout, b_out: float, lo: float, hi: float, points: int
 ) -> pd.DataFrame:
     """The flow map the figures draw: on a ``points``² grid over [lo, hi]², the speed q = ‖F‖, the
-    velocity F and the read-out pre-activation z(κ) (PAPER.md §1c, flow-map panel content)."""
+    velocity F and the read-out pre-activation z(κ) (docs/methods.md §1c, flow-map panel content)."""
     axis = np.linspace(lo, hi, points)
     k1, k2 = np.meshgrid(axis, axis, indexing="ij")
     kappa = np.stack([k1.ravel(), k2.ravel()], axis=1)

@@ -1,4 +1,4 @@
-"""Fixed points, slow points and ghosts of trained networks (PAPER.md §1b, §1c).
+"""Fixed points, slow points and ghosts of trained networks (docs/methods.md §1b, §1c).
 
 * Rank-one networks: the exact 1-D flow F(κ) = −κ + nᵀtanh(mκ + b); fixed points are its zeros, ghost
   candidates its positive local minima (or negative local maxima): slow regions without a fixed point.
@@ -8,7 +8,7 @@
 
 A refined positive minimum of q always has one zero Jacobian eigenvalue (J_Fᵀ F = 0 with F ≠ 0), so the
 eigenvalues cannot tell a ghost from a valley: the size of q* decides, with the tolerances of
-:class:`SlowPointSettings` (suggested in PAPER.md §1c, not the authors').
+:class:`SlowPointSettings` (suggested in docs/methods.md §1c, not the authors').
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def latent_reduction(J: np.ndarray, rank: int = 2) -> tuple[np.ndarray, np.ndarr
 
 @dataclass
 class LatentField:
-    """F(κ) = −κ + P tanh(Mκ + b) with its exact Jacobian and Hessians (PAPER.md §1c)."""
+    """F(κ) = −κ + P tanh(Mκ + b) with its exact Jacobian and Hessians (docs/methods.md §1c)."""
 
     M: np.ndarray  # (N, k)
     P: np.ndarray  # (k, N)
@@ -279,7 +279,7 @@ def full_rank_slow_points(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Minimise ‖G(x)‖², G(x) = −x + tanh(Jx + b), from every guess (K, N): Adam on the mean over all
     guesses jointly, then damped Newton steps per point with the exact Hessian
-    2(J_Gᵀ J_G + Jᵀ diag(G ⊙ −2 tanh z (1 − tanh² z)) J) + λI (PAPER.md §1c: one step; a step that does
+    2(J_Gᵀ J_G + Jᵀ diag(G ⊙ −2 tanh z (1 − tanh² z)) J) + λI (docs/methods.md §1c: one step; a step that does
     not lower a point's speed is not taken).  Returns (x (K, N), speed ‖G(x)‖ (K,)), float64."""
     Jt = torch.as_tensor(J, dtype=torch.float64)
     bt = torch.as_tensor(b, dtype=torch.float64)

@@ -1,4 +1,4 @@
-"""The one-dimensional canonical model of abrupt learning (PAPER.md §1a).
+"""The one-dimensional canonical model of abrupt learning (docs/methods.md §1a).
 
 dx/dt = x² + r, x(0) = 0, learns the delayed-activation task on [0, 2T]: the output must switch from
 0 to 1 at t = T.  For r > 0 the trajectory lingers at the ghost of the saddle-node at x = 0 and blows
@@ -158,7 +158,7 @@ def initial_r(init: dict, n_lrs: int, starts: int, T: float) -> np.ndarray:
     * ``{distribution: fixed, value: v}``: every start at v·r_opt;
     * ``{distribution: normal, mean: m, sd: s, seed: lr_index}``: learning-rate row i draws its starts
       from ``numpy.random.RandomState(i).normal(m·r_opt, s·r_opt, starts)``, which reproduces the
-      authors' Fig. 2d starts (PAPER.md §5 item 6); an integer seed draws the whole array at once;
+      authors' Fig. 2d starts (docs/methods.md §5 item 6); an integer seed draws the whole array at once;
     * ``{distribution: uniform, low: l, high: h, seed: k}``: U(l, h)·r_opt.
     """
     r_opt = optimal_r(T)

@@ -206,9 +206,9 @@ def power_law_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- landmark tables of the 1-D figures (long format, see ghostlearn.tables.scorecard) ---------------------------
-#: Points r / r_opt at which PAPER.md §1a quotes the landscape (closed form and finite confidences).
+#: Points r / r_opt at which docs/methods.md §1a quotes the landscape (closed form and finite confidences).
 LANDSCAPE_POINTS = (0.1, 0.5, 1.0, 2.0)
-#: Epochs at which PAPER.md §1a quotes the deterministic Fig. 2b runs.
+#: Epochs at which docs/methods.md §1a quotes the deterministic Fig. 2b runs.
 PAIR_EPOCHS = (0, 500, 1000, 2000, 3000)
 
 

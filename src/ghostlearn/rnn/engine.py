@@ -1,4 +1,4 @@
-"""Batched training engine: E independent networks in one tensor program, resumable (PAPER.md §1b, §1c).
+"""Batched training engine: E independent networks in one tensor program, resumable (docs/methods.md §1b, §1c).
 
 Each network keeps its own seed, learning rate, optimiser state and random stream; the loss is summed over
 networks only to obtain every network's own gradient in one backward pass (the networks share nothing).
@@ -84,7 +84,7 @@ AVERAGED = ("loss", "grad_norm", "accuracy", "weight_norm")
 
 @dataclass
 class StartState:
-    """Where a continuation starts (an experiment trained on from another's end, PAPER.md §3 Fig. 8B, 8C):
+    """Where a continuation starts (an experiment trained on from another's end, docs/methods.md §3 Fig. 8B, 8C):
     per-network parameters, random streams and, when the optimiser state is kept, Adam moments and the
     step count (all stacked on the network axis in this job's network order)."""
 

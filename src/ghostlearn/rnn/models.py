@@ -1,4 +1,4 @@
-"""The RNN families of the paper, batched: E independent networks on a leading axis (PAPER.md §1b, §1c).
+"""The RNN families of the paper, batched: E independent networks on a leading axis (docs/methods.md §1b, §1c).
 
 Every family provides a faithful per-seed initialisation (the authors' draws, in their creation order,
 after ``torch.manual_seed(seed)``, in float32), a batched forward pass, the paper's loss for that family

@@ -158,7 +158,7 @@ def unstable_epochs(
     window: int = 200,
     count: int = 3,
 ) -> tuple[list[int], str]:
-    """Epochs of the unstable stretch right after an abrupt drop (Fig. 3c inset, 3d; PAPER.md §5 item 10).
+    """Epochs of the unstable stretch right after an abrupt drop (Fig. 3c inset, 3d; docs/methods.md §5 item 10).
 
     ``candidates`` are the epochs whose parameters were kept.  Rule: the ``preferred`` epochs (the
     authors') when all of them were kept and lie in [drop, drop + window]; otherwise the ``count`` kept

@@ -1,5 +1,5 @@
 """Figure tables of the RNN experiments: landmarks read off training histories and checkpoint analyses,
-and the epochs a figure draws (PAPER.md §3 Figures 3–5).
+and the epochs a figure draws (docs/methods.md §3 Figures 3–5).
 
 Landmark tables are long: one row per (figure, experiment, landmark) with a numeric value and, in
 ``detail``, the rule or unit that defines it, so one scorecard can read every figure's table.
@@ -126,7 +126,7 @@ def epoch_choices(
 
 def ghost_versus_drop(history: pd.DataFrame, points: pd.DataFrame, fraction: float = 0.5) -> pd.DataFrame:
     """Per network: plateau level and drop epoch (landmarks.plateau_loss, landmarks.drop_epoch), first
-    checkpoint epoch with a ghost, and whether the ghost came first (PAPER.md: ghosts precede abrupt
+    checkpoint epoch with a ghost, and whether the ghost came first (docs/methods.md §3 Fig. 4: ghosts precede abrupt
     learning)."""
     rows = []
     for network, run in history.sort_values("epoch").groupby("network"):

@@ -1,4 +1,4 @@
-"""The reproduction scorecard: the paper's checkable claims (PAPER.md §3 "expected") against the landmarks
+"""The reproduction scorecard: the paper's checkable claims (docs/methods.md §3 "expected") against the landmarks
 this run measured.
 
 Landmark tables (``results/tables/{figure}_landmarks.csv``) are long: one row per measured number, columns
@@ -7,7 +7,7 @@ Landmark tables (``results/tables/{figure}_landmarks.csv``) are long: one row pe
     - id: fig2d_cliff                      # unique
       figure: fig2                         # whose landmark table holds the measurement
       claim: every loss-vs-eta curve jumps to L = 1 at eta = 1.1 eta_c
-      source: PAPER.md §3 Fig. 2d          # where the expected value is stated
+      source: docs/methods.md §3 Fig. 2d          # where the expected value is stated
       measure:                             # which landmark rows, reduced to one number
         experiment: fig2_sweep             # glob over the experiment column
         landmark: cliff_over_critical_epoch_{epoch}   # {name} matches a number, parsed as a float
@@ -391,7 +391,7 @@ def scorecard_html(scorecard: pd.DataFrame, title: str = "Reproduction scorecard
         "body{font-family:sans-serif;font-size:13px}table{border-collapse:collapse}"
         "td,th{border:1px solid #bbb;padding:3px 6px;vertical-align:top}th{background:#ddd}"
         f"</style></head><body><h2>{html.escape(title)}</h2>"
-        f"<p>{html.escape(summary(scorecard))} (claims of PAPER.md §3; a claim is "
+        f"<p>{html.escape(summary(scorecard))} (claims of docs/methods.md §3; a claim is "
         "<i>not measured</i> when this config does not run the experiment or is not at the scale the "
         "claim assumes)</p>"
         f"<table><tr>{head}</tr>\n" + "\n".join(body) + "\n</table></body></html>\n"

@@ -1,4 +1,4 @@
-"""Landmarks of the RNN sweeps (PAPER.md §3 Figures 6, 7, 8B, 8C; §5 items 18-27), as tidy tables.
+"""Landmarks of the RNN sweeps (docs/methods.md §3 Figures 6, 7, 8B, 8C; §5 items 18-27), as tidy tables.
 
 Every function is pure: per-network summaries (``rnn_<experiment>_networks.csv``) and histories in, one
 table out.  Epochs follow the engine (history epoch e = the loss evaluated during the e-th update); a
@@ -203,7 +203,7 @@ def gradient_spikes(history: pd.DataFrame, window: int = 51) -> pd.Series:
 
 
 def saturation_epoch(history: pd.DataFrame, search, window: int = 51) -> tuple[int, float]:
-    """PAPER.md §5 item 23: the escape event of the saturated DMTS run, found automatically.
+    """docs/methods.md §5 item 23: the escape event of the saturated DMTS run, found automatically.
 
     Rule: within ``search`` = [first, last] (the window whose states are kept), the history epoch whose
     gradient norm is largest relative to its rolling median (:func:`gradient_spikes`); returns
@@ -343,7 +343,7 @@ def critical_lr_vs_T(summaries: dict[int, pd.DataFrame], fraction: float = 0.5) 
     return pd.DataFrame(rows)
 
 
-#: Exponents of the 1-D theory's η_c ∝ T^p (PAPER.md §1a): the authors' un-normalised error E = T·L
+#: Exponents of the 1-D theory's η_c ∝ T^p (docs/methods.md §1a): the authors' un-normalised error E = T·L
 #: gives −5, the per-T normalised loss L (the RNN's loss Σ(y − y*)²/T) gives −4.
 THEORY_EXPONENTS = {"error": -5.0, "normalised_loss": -4.0}
 
