@@ -80,7 +80,9 @@ def test_rnn_experiments_train_in_jobs_of_stacked_networks(built: Path):
     assert sorted(history["network"].unique()) == [2, 3] and history["epoch"].max() == 30
     assert (history["fixed_points"] == 1).all() and history["kappa0"].notna().all()
     dcdt = pd.read_csv(built / "results/tables/rnn_fig5_dcdt_networks.csv")
-    assert dcdt["first_loss"].iloc[0] == pytest.approx(0.83, abs=0.01)  # docs/methods.md §3 Fig. 5: 0.83 at epoch 1
+    assert dcdt["first_loss"].iloc[0] == pytest.approx(
+        0.83, abs=0.01
+    )  # docs/methods.md §3 Fig. 5: 0.83 at epoch 1
     thinned = pd.read_parquet(built / "results/runs/rnn/fig4_dmts/job0/history.parquet")
     assert sorted(thinned["epoch"].unique()) == [1, 5, 10]
 
