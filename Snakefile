@@ -24,12 +24,13 @@ include: "workflow/rules/tasks.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/aggregate.smk"
-include: "workflow/rules/sweeps.smk"
+include: "workflow/rules/figure_tables.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/scorecard.smk"
 
 
-# Jobs that take a second or two run in the main process even under a cluster executor.
+# Jobs that take a second or two run in the main process even under a cluster executor (the figure and
+# landmark rules are marked `localrule: True` where they are generated).
 localrules:
     all,
     make_task,
@@ -37,22 +38,7 @@ localrules:
     gd_trajectories,
     rnn_summary,
     critical_lr,
-    landmarks,
-    fig3_epochs,
-    fig1,
-    fig2,
-    fig3,
-    fig4,
-    fig5,
-    fig8a,
-    theory,
-    landmarks_1d,
     scorecard,
-    fig6,
-    fig7,
-    fig8b,
-    fig8c,
-    rnn_scaling,
 
 
 rule all:

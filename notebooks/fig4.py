@@ -14,7 +14,8 @@
 # checkpoint: log₁₀ speed, unit arrows, one trajectory per class, grid minima of the speed (purple ×) and
 # the Newton-refined points by kind, the low-confidence read-out band, and the outputs of each class
 # below; (c) DCDT close-ups around the origin; (d, g) the speed q* of every refined slow point against
-# the checkpoint epoch, with the fixed-point and ghost tolerances and the drop epoch.
+# the checkpoint epoch, with the fixed-point and ghost tolerances and the drop epoch. The outputs are the
+# mean ± SEM over the trials of each class (seaborn line plot).
 
 # %% tags=["parameters"]
 history_fig4_dcdt = "results/tables/rnn_fig4_dcdt_history.parquet"
@@ -32,6 +33,7 @@ figures_dir = "results/figures"
 
 # %%
 import numpy as np
+import seaborn as sns
 
 from ghostlearn import style
 from ghostlearn.io import read_table
@@ -149,11 +151,10 @@ def draw_map(ax, task, epoch, view="main"):
 def draw_outputs(ax, task, epoch):
     paths = data[task]["trajectories"].query("epoch == @epoch").dropna(subset=["output"])
     for cls, color in zip(range(len(CLASS_COLORS[task])), CLASS_COLORS[task], strict=True):
-        rows = paths[paths["cls"] == cls].groupby("state")
-        mean, sem = rows["output"].mean(), rows["output"].sem().fillna(0)
-        ax.plot(mean.index, mean, color=color)
-        ax.fill_between(mean.index, mean - sem, mean + sem, color=color, alpha=0.3)
-        ax.plot(mean.index, rows["target"].first(), color=color, linestyle="--", lw=0.8)
+        rows = paths[paths["cls"] == cls]
+        sns.lineplot(rows, x="state", y="output", errorbar="se", color=color, err_kws={"alpha": 0.3}, ax=ax)
+        target = rows.groupby("state")["target"].first()
+        ax.plot(target.index, target, color=color, linestyle="--", lw=0.8)
     ax.set_xlabel("time step")
     ax.set_ylabel("output")
 

@@ -11,9 +11,10 @@
 # %% [markdown]
 # # Figure 7 — full-rank learning-rate sweeps: no-learning zones and saturation
 # Per learning rate, time averages over all epochs of loss and gradient norm (and ‖W_rec‖ for DMTS; as the
-# authors its points lie above the y-limit 1, docs/methods.md §5 item 21), jitter seeded; two case networks per
-# task; and the saturated DMTS run around its escape event, found automatically as the largest
-# gradient-norm spike in the search window (docs/methods.md §5 item 23; the epoch is in fig7_landmarks.csv).
+# authors its points lie above the y-limit 1, docs/methods.md §5 item 21), one point per seed (seaborn strip
+# plot, jitter seeded) over a box plot; two case networks per task; and the saturated DMTS run around its
+# escape event, found automatically as the largest gradient-norm spike in the search window
+# (docs/methods.md §5 item 23; the epoch is in fig7_landmarks.csv).
 
 # %% tags=["parameters"]
 networks = "results/tables/fig7_networks.csv"
@@ -28,6 +29,7 @@ figures_dir = "results/figures"
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
+import seaborn as sns
 
 from ghostlearn import style
 from ghostlearn.io import read_table
@@ -54,24 +56,33 @@ print(marks.to_string(index=False))
 # %%
 def draw_summary(ax, experiment):
     rows = nets[nets["experiment"] == experiment]
-    lrs = np.sort(rows["lr"].unique())
-    rng = np.random.default_rng(0)
-    quantities = [("mean_loss", "C0", "loss"), ("mean_grad_norm", "C1", "grad norm")]
+    quantities = {"mean_loss": "loss", "mean_grad_norm": "grad norm"}
     if experiment.endswith("dmts"):
-        quantities.append(("mean_weight_norm", "C2", "‖W_rec‖"))
-    for column, color, label in quantities:
-        values = [rows[rows["lr"] == lr][column].to_numpy() for lr in lrs]
-        for lr, v in zip(lrs, values, strict=True):
-            jitter = lr * 10 ** rng.uniform(-0.03, 0.03, len(v))
-            ax.scatter(jitter, v, s=3, color=color, alpha=0.6, label=label if lr == lrs[0] else None)
-        ax.boxplot(values, positions=lrs, widths=lrs * 0.2, showfliers=False, manage_ticks=False)
+        quantities["mean_weight_norm"] = "‖W_rec‖"
+    long = rows.melt(id_vars=["lr", "seed"], value_vars=list(quantities), var_name="quantity")
+    long["quantity"] = long["quantity"].map(quantities)
+    common = {
+        "data": long,
+        "x": "lr",
+        "y": "value",
+        "hue": "quantity",
+        "hue_order": list(quantities.values()),
+        "palette": [f"C{i}" for i in range(len(quantities))],
+        "native_scale": True,
+        "dodge": False,
+        "ax": ax,
+    }
+    # Log-scale the rate axis first: with native_scale, seaborn then places, jitters and sizes in decades.
     ax.set_xscale("log")
-    ax.set_yscale("log")
+    np.random.seed(0)  # noqa: NPY002 (stripplot jitters with NumPy's global generator; seeded here)
+    sns.stripplot(**common, jitter=0.15, size=np.sqrt(3), alpha=0.6, linewidth=0)
+    sns.boxplot(**common, width=0.4, fill=False, showfliers=False, linewidth=0.8, legend=False)
+    ax.set_yscale("log")  # after the boxes, so their quartiles are of the values, not of their logs
     ax.set_ylim(1e-6, 10 if experiment.endswith("dcdt") else 1)
     ax.set_xlabel("Learning rate")
     ax.set_ylabel("Time average")
     ax.set_title(experiment.split("_")[1].upper(), loc="right")
-    ax.legend(frameon=False, fontsize=6)
+    sns.move_legend(ax, "best", title=None, frameon=False, fontsize=6)
 
 
 def draw_case(ax, experiment, case):

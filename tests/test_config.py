@@ -8,12 +8,15 @@ import pytest
 import yaml
 from conftest import ROOT, run, snakemake_cmd
 
+from ghostlearn import registry
 from ghostlearn.config import (
+    SCHEMA_PATH,
     ConfigError,
     check_config,
     gd_experiments,
     learning_rates,
     load_config,
+    load_schema,
     rnn_jobs,
     rnn_networks,
 )
@@ -280,3 +283,181 @@ def test_two_phase_figures_need_continuations_with_their_grid():
     assert "rnn.experiments.fig8c.start_from: figure fig8c needs fig8c to continue a first phase" in message
     message = bad(lambda c: rnn(c)["fig8b_ablation"].pop("grid"))
     assert "rnn.experiments.fig8b_ablation.grid: figure fig8b needs a grid over c" in message
+
+
+# -- sections needed only by the enabled figures (ghostlearn.registry) --------------------------------
+
+SWEEP = {
+    "model": {"family": "rank_one"},
+    "task": {"kind": "delayed_activation", "T": 20},
+    "learning_rates": [0.02],
+    "seeds": [0],
+    "epochs": 10,
+}
+
+
+def test_an_rnn_only_config_validates_without_canonical_sections():
+    config = check_config({"figures": [], "rnn": {"experiments": {"mine": SWEEP}}})
+    canon = config["canonical"]
+    assert canon["gd"] == {} and "landscape" not in canon and "theory_check" not in canon
+    assert canon["vector_field"]["r_values"] == [0.5, -0.5] and canon["threshold"] == 10.0
+    assert gd_experiments(canon) == {}
+    assert config["rnn"]["experiments"]["mine"]["kernel"] == "autograd"
+    assert config["rnn_figures"]["cliff_fraction"] == 0.5 and config["analysis"]["drop_fraction"] == 0.5
+
+
+def test_an_rnn_figure_alone_needs_only_its_experiments(tmp_path):
+    experiments = {name: SWEEP for name in ("fig6a_rank_one", "fig6a_full", "mine")}
+    experiments["fig6b_K2"] = {**SWEEP, "model": {"family": "rank_k", "K": 2}}
+    path = tmp_path / "fig6.yaml"
+    path.write_text(yaml.safe_dump({"figures": ["fig6"], "rnn": {"experiments": experiments}}))
+    config = load_config(path)
+    assert config["figures"] == ["fig6"] and config["canonical"]["gd"] == {}
+    del experiments["fig6b_K2"]
+    with pytest.raises(ConfigError, match="rnn.experiments: figure fig6 needs at least one fig6b_<name>"):
+        check_config({"figures": ["fig6"], "rnn": {"experiments": experiments}})
+
+
+def test_fig2_without_its_sweep_names_the_key():
+    config = copy.deepcopy(BASE)
+    config["figures"] = ["fig2"]
+    del config["canonical"]["gd"]["fig2_sweep"], config["canonical"]["theory_check"]
+    with pytest.raises(ConfigError) as info:
+        check_config(config)
+    assert "canonical.gd.fig2_sweep: missing, but figure fig2 needs it" in str(info.value)
+    assert "theory_check" not in str(info.value)  # the theory figure is not enabled
+
+
+@pytest.mark.parametrize(
+    ("figure", "key"),
+    [
+        ("fig2", "canonical.landscape"),
+        ("fig8a", "canonical.landscape"),
+        ("theory", "canonical.theory_check"),
+        ("fig2", "canonical.gd.fig2_pair"),
+        ("fig7", "rnn.experiments.fig7_saturation"),
+        ("rnn_scaling", "rnn.t_scaling"),
+    ],
+)
+def test_a_needed_section_names_the_key_and_the_figure(figure, key):
+    with pytest.raises(ConfigError) as info:
+        check_config({"figures": [figure]})
+    assert f"{key}: missing, but figure {figure} needs it" in str(info.value)
+
+
+@pytest.mark.parametrize("figure", registry.FIGURES.values(), ids=lambda f: f.name)
+def test_every_registry_requirement_is_checked(figure):
+    defaulted = {"vector_field"}  # filled with defaults when absent
+    expected = [
+        *(f"canonical.{s}: missing" for s in figure.canonical if s not in defaulted),
+        *(f"canonical.gd.{n}: missing" for n in figure.gd),
+        *(f"rnn.experiments.{n}: missing" for n in figure.experiments),
+    ]
+    expected += ["rnn.t_scaling: missing" if p == "tscaling_T" else p for p in figure.experiment_prefixes]
+    if not expected:
+        assert check_config({"figures": [figure.name]})["figures"] == [figure.name]
+        return
+    with pytest.raises(ConfigError) as info:
+        check_config({"figures": [figure.name]})
+    assert all(line in str(info.value) for line in expected), str(info.value)
+
+
+def test_the_default_figures_say_how_to_build_none():
+    with pytest.raises(ConfigError) as info:
+        check_config({"rnn": {"experiments": {"mine": SWEEP}}})
+    assert "canonical.landscape: missing, but figure fig2 needs it (figures defaults to" in str(info.value)
+    assert "set figures: [] for experiments of your own" in str(info.value)
+
+
+def test_figure_rules_apply_only_to_enabled_figures():
+    config = copy.deepcopy(BASE)
+    config["figures"] = ["fig1"]
+    config["rnn_figures"]["saturation_search"] = [5, 30]
+    rnn(config)["fig8c"].pop("start_from")
+    rnn(config)["fig8b_ablation"].pop("grid")
+    check_config(config)
+
+
+# -- the schema: shipped with the package, figure names from the registry -----------------------------
+
+
+def test_the_schema_ships_with_the_package_and_takes_the_figures_from_the_registry():
+    assert SCHEMA_PATH.parent == Path(registry.__file__).parent and SCHEMA_PATH.is_file()
+    raw = yaml.safe_load(SCHEMA_PATH.read_text())
+    assert "enum" not in raw["properties"]["figures"]["items"]  # injected, never hand-written
+    schema = load_schema()
+    assert schema["properties"]["figures"]["items"]["enum"] == list(registry.FIGURES)
+    assert set(schema["properties"]["figures"]["default"]) <= set(registry.FIGURES)
+    assert set(raw["properties"]["rnn_figures"]["properties"]["cases"]["default"]) <= {
+        n for f in registry.FIGURES.values() for n in f.experiments
+    }
+
+
+def test_the_package_data_lists_the_schema():
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert '"ghostlearn" = ["config.schema.yaml"]' in pyproject
+
+
+# -- config/README.md and the example sweep -----------------------------------------------------------
+
+README = ROOT / "config" / "README.md"
+EXAMPLES = sorted((ROOT / "config" / "examples").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_the_example_configs_are_valid(path):
+    config = load_config(path)
+    assert config["figures"] == [] and config["canonical"]["gd"] == {}
+    assert config["rnn"]["experiments"]
+
+
+def test_the_config_readme_covers_every_key_of_the_schema():
+    text = README.read_text()
+    schema = load_schema()
+    props, defs = schema["properties"], schema["$defs"]
+    keys = [
+        *props,
+        *props["canonical"]["properties"],
+        *props["rnn"]["properties"],
+        *props["rnn_figures"]["properties"],
+        *props["analysis"]["properties"],
+        *defs["rnn_experiment"]["properties"],
+        *defs["rnn_model"]["properties"],
+        *defs["gd_experiment"]["properties"],
+        *props["rnn"]["properties"]["t_scaling"]["properties"],
+    ]
+    missing = sorted({key for key in keys if f"`{key}`" not in text})
+    assert not missing, f"config/README.md does not describe {missing}"
+    for path in [*CONFIGS, *EXAMPLES]:
+        assert str(path.relative_to(ROOT / "config")) in text
+
+
+def _readme_rows() -> dict[str, str]:
+    """The rows of config/README.md's table "What each figure needs", by figure."""
+    section = README.read_text().split("## What each figure needs", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    return {row.split("`")[1]: row for row in rows}
+
+
+def test_the_config_readme_says_what_each_figure_of_the_registry_needs():
+    rows = _readme_rows()
+    assert list(rows) == list(registry.FIGURES)
+    for figure in registry.FIGURES.values():
+        needs = [
+            *(f"`canonical.{s}`" for s in figure.canonical),
+            *(f"`canonical.gd.{n}`" for n in figure.gd),
+            *(f"`rnn.experiments.{n}`" for n in figure.experiments),
+            *(
+                "`rnn.t_scaling`" if p == "tscaling_T" else f"`rnn.experiments.{p}<name>`"
+                for p in figure.experiment_prefixes
+            ),
+        ]
+        assert all(need in rows[figure.name] for need in needs), (figure.name, needs)
+
+
+def test_the_config_readme_example_is_the_shipped_sweep():
+    section = README.read_text().split("## A sweep of your own", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    shipped = ROOT / "config" / "examples" / "sweep.yaml"
+    assert yaml.safe_load(example) == yaml.safe_load(shipped.read_text())
+    check_config(yaml.safe_load(example))

@@ -8,15 +8,14 @@ import pytest
 from conftest import ROOT
 
 from ghostlearn.oned.tables import fig1_landmarks, fig8a_landmarks, fixed_point_table, vector_field_table
+from ghostlearn.tables.landmarks import LANDMARK_COLUMNS, conform, landmark_rows
 from ghostlearn.tables.scorecard import (
     FAIL,
-    LANDMARK_COLUMNS,
     NOT_MEASURED,
     PASS,
     SCORECARD_COLUMNS,
     evaluate_claim,
     evaluate_claims,
-    landmark_rows,
     load_claims,
     passes,
     read_landmarks,
@@ -237,3 +236,14 @@ def test_landmark_tables_are_read_with_the_contract_checked(tmp_path):
         ValueError, match=r"x.csv: missing column\(s\) \['experiment', 'landmark', 'detail'\]"
     ):
         read_landmarks([good, bad])
+
+
+def test_conform_holds_every_builder_to_the_landmark_contract():
+    table = landmark_rows(None, "exp", {"a": 1, "b": 2.5}).assign(extra=0)
+    conformed = conform(table, "fig9")
+    assert list(conformed.columns) == LANDMARK_COLUMNS
+    assert set(conformed["figure"]) == {"fig9"} and conformed["value"].dtype == float
+    with pytest.raises(ValueError, match="fig9: duplicate landmark rows"):
+        conform(pd.concat([table, table]), "fig9")
+    with pytest.raises(ValueError, match="lacks column"):
+        conform(table.drop(columns="detail"), "fig9")

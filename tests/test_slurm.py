@@ -14,21 +14,15 @@ import pytest
 import yaml
 from conftest import ROOT, copy_workflow, run, snakemake_cmd
 
+from ghostlearn.registry import FIGURES
+
 pytestmark = pytest.mark.slurm
 SLURM = ROOT / "tests" / "slurm"
 #: the Snakefile's localrules: everything else must go through sbatch
 LOCAL_RULES = {"all", "make_task", "vector_field", "gd_trajectories", "rnn_summary", "critical_lr"} | {
     "landmarks",
-    "fig3_epochs",
-    "fig1",
-    "fig2",
-    "fig3",
-    "fig4",
-    "fig5",
-    "fig8a",
-    "theory",
-    "landmarks_1d",
     "scorecard",
+    *FIGURES,  # every generated figure rule is local
 }
 #: What the cluster run builds: every kind of cluster job (1-D training, landscape, RNN training, the
 #: analysis and aggregate groups) without every figure of the test config, to keep the test short.

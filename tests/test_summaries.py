@@ -3,7 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from ghostlearn.tables.runs import LANDMARK_COLUMNS, epoch_choices, ghost_versus_drop, landmark_table
+from ghostlearn.tables.landmarks import LANDMARK_COLUMNS
+from ghostlearn.tables.runs import epoch_choices, experiment_landmarks, ghost_versus_drop
 
 
 def history(drop, epochs=300, network=0, fixed_points=None):
@@ -27,7 +28,7 @@ def test_landmark_table_of_one_network():
     ghosts = pd.DataFrame(
         {"network": [0], "first_ghost_epoch": [50.0], "drop_epoch": [120.0], "ghost_precedes_drop": [True]}
     )
-    table = landmark_table("fig9", "exp", history(120, fixed_points=1), ghosts)
+    table = experiment_landmarks("fig9", "exp", history(120, fixed_points=1), ghosts)
     assert list(table.columns) == LANDMARK_COLUMNS
     value = table.set_index("landmark")["value"]
     assert value["drop_epoch"] == 120
@@ -42,7 +43,7 @@ def test_landmark_table_of_one_network():
 
 def test_landmark_table_takes_the_median_over_networks_and_tolerates_missing_ghosts():
     runs = pd.concat([history(100, network=0), history(200, network=1), history(400, network=2)])
-    table = landmark_table("fig9", "exp", runs).set_index("landmark")
+    table = experiment_landmarks("fig9", "exp", runs).set_index("landmark")
     assert table.loc["drop_epoch", "value"] == 150  # the third network never dropped
     assert "the 2 of 3 networks" in table.loc["drop_epoch", "detail"]
     assert table.loc["final_loss", "value"] == 0.02

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from ghostlearn.tables import sweeps
+from ghostlearn.tables.landmarks import landmark_frame
 
 
 def sweep_tables(losses_at_end, first=1.0, seeds=2):
@@ -143,6 +144,6 @@ def test_power_law_fit_recovers_the_exponent_beside_the_theory():
 
 
 def test_landmark_table_has_the_scorecard_columns():
-    table = sweeps.landmark_table("fig7", [("fig7_dmts", "stuck_loss", 0.1316, "median")])
+    table = landmark_frame("fig7", [("fig7_dmts", "stuck_loss", 0.1316, "median")])
     assert list(table.columns) == ["figure", "experiment", "landmark", "value", "detail"]
     assert table["value"].dtype == float and table["figure"].iloc[0] == "fig7"

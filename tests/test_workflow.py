@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from conftest import copy_workflow, run, snakemake_cmd
 
-from ghostlearn.registry import PANELS, panel_files
+from ghostlearn.io import table_metadata
+from ghostlearn.registry import FIGURES, PANELS, panel_files
 
 pytestmark = pytest.mark.workflow
 
@@ -109,7 +110,7 @@ def test_checkpoints_are_analysed_into_point_tables(built: Path):
 
 
 def test_figure_tables_hold_landmarks_epochs_and_fields(built: Path):
-    from ghostlearn.tables.runs import LANDMARK_COLUMNS
+    from ghostlearn.tables.landmarks import LANDMARK_COLUMNS
 
     for figure, names in (("fig3", {"fig3_small_lr", "fig3_large_lr"}), ("fig5", {"fig5_dcdt", "fig5_dmts"})):
         table = pd.read_csv(built / f"results/tables/{figure}_landmarks.csv")
@@ -181,9 +182,18 @@ def test_the_report_holds_the_scorecard_and_every_figure_with_its_caption(built:
     assert "Figure 1 \\u2014 the saddle-node normal form" in page
 
 
-def test_landmark_tables_of_the_rnn_figures(built: Path):
-    """Every RNN figure writes results/tables/<figure>_landmarks.csv in the long format the scorecard reads."""
-    for figure in ("fig6", "fig7", "fig8b", "fig8c", "rnn_scaling"):
+def test_every_table_records_its_provenance(built: Path):
+    """Every table under results/tables/ carries the rule, wildcards, params and config that made it."""
+    tables = [p for p in (built / "results/tables").iterdir() if p.suffix in (".csv", ".parquet")]
+    assert len(tables) > 50
+    for path in tables:
+        meta = table_metadata(path)
+        assert meta.get("rule") and "config" in meta, path.name
+
+
+def test_landmark_tables_of_every_figure(built: Path):
+    """Every figure writes results/tables/<figure>_landmarks.csv in the long format the scorecard reads."""
+    for figure in FIGURES:
         table = pd.read_csv(built / f"results/tables/{figure}_landmarks.csv")
         assert list(table.columns) == ["figure", "experiment", "landmark", "value", "detail"], figure
         assert (table["figure"] == figure).all() and len(table) > 0

@@ -1,7 +1,10 @@
 """Configuration: schema validation with readable errors, defaults, and expansion of experiment entries.
 
-The workflow calls :func:`load_config` once at parse time, so a bad key or value stops the run before any
-job starts, with the offending key named (``canonical.gd.fig2_sweep.epochz``).
+The workflow calls :func:`check_config` once at parse time (the only validation), so a bad key or value stops
+the run before any job starts, with the offending key named (``canonical.gd.fig2_sweep.epochz``).  The schema
+ships with the package (``config.schema.yaml`` beside this module); its list of figures is the registry's.
+A section is needed only when an enabled figure reads it (:data:`ghostlearn.registry.FIGURES`): a config of
+RNN experiments alone validates without any ``canonical`` section.
 """
 
 from __future__ import annotations
@@ -16,20 +19,11 @@ except ImportError:  # pragma: no cover - a bare GPU image: configs can be read,
 import numpy as np
 import yaml
 
+from ghostlearn import registry
 from ghostlearn.oned import canonical
-from ghostlearn.registry import FIGURE_EXPERIMENTS
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
-
-#: Figures that read named gradient-descent experiments.
-REQUIRED_GD_EXPERIMENTS = {"fig2": ("fig2_pair", "fig2_sweep")}
-#: Figures that read named RNN experiments (Fig. 6B reads every ``fig6b_K*`` experiment, at least one).
-REQUIRED_RNN_EXPERIMENTS = {
-    "fig6": ("fig6a_rank_one", "fig6a_full"),
-    "fig7": ("fig7_dcdt", "fig7_dmts", "fig7_saturation"),
-    "fig8b": ("fig8b_ablation", "fig8b_learnable"),
-    "fig8c": ("fig8c",),
-}
+#: The config schema (JSON schema draft 2020-12, YAML), shipped as package data.
+SCHEMA_PATH = Path(__file__).resolve().with_name("config.schema.yaml")
 #: The model value each grid axis sets, and the families that have it.
 GRID_AXES = {"c": ("rank_one",), "output_l1_norm": ("task_full",)}
 #: Prefix of the T-scaling experiments generated from ``rnn.t_scaling`` (one per T).
@@ -99,8 +93,54 @@ def _defaults(instance, schema: dict, root: dict) -> None:
                 _defaults(value, extra, root)
 
 
-def _semantic_errors(config: dict) -> list[str]:
-    """Checks a JSON schema cannot express: cross-field bounds and references between entries."""
+def _enabled(config: dict) -> list[registry.Figure]:
+    return [registry.FIGURES[name] for name in config["figures"]]
+
+
+def _needed_errors(config: dict, given: dict) -> list[str]:
+    """Every section, gradient-descent and RNN experiment an enabled figure reads (the registry's
+    ``Figure.canonical``, ``.gd``, ``.experiments``, ``.experiment_prefixes``) that the config lacks."""
+    canon = config["canonical"]
+    experiments = rnn_experiments(config["rnn"])
+    hint = (
+        " (figures defaults to [{}]; set figures: [] for experiments of your own)".format(
+            ", ".join(config["figures"])
+        )
+        if "figures" not in given
+        else ""
+    )
+    errors = []
+    for figure in _enabled(config):
+        errors += [
+            f"canonical.{section}: missing, but figure {figure.name} needs it{hint}"
+            for section in figure.canonical
+            if section not in canon
+        ]
+        errors += [
+            f"canonical.gd.{name}: missing, but figure {figure.name} needs it{hint}"
+            for name in figure.gd
+            if name not in canon["gd"]
+        ]
+        errors += [
+            f"rnn.experiments.{name}: missing, but figure {figure.name} needs it{hint}"
+            for name in figure.experiments
+            if name not in experiments
+        ]
+        for prefix in figure.experiment_prefixes:
+            if any(name.startswith(prefix) for name in experiments):
+                continue
+            if prefix == T_SCALING_PREFIX:
+                errors.append(f"rnn.t_scaling: missing, but figure {figure.name} needs it{hint}")
+            else:
+                errors.append(
+                    f"rnn.experiments: figure {figure.name} needs at least one {prefix}<name> experiment{hint}"
+                )
+    return errors
+
+
+def _semantic_errors(config: dict, given: dict) -> list[str]:
+    """Checks a JSON schema cannot express: cross-field bounds, references between entries and what the
+    enabled figures need (``given``: the config as written, before defaults)."""
     errors = []
     canon = config["canonical"]
     for name, exp in canon["gd"].items():
@@ -109,26 +149,21 @@ def _semantic_errors(config: dict) -> list[str]:
             if epoch > exp["epochs"]:
                 errors.append(f"{key}.report_epochs: epoch {epoch} is beyond epochs = {exp['epochs']}")
         errors += _range_errors(key, exp)
-    for figure, names in REQUIRED_GD_EXPERIMENTS.items():
-        if figure in config["figures"]:
-            errors += [
-                f"canonical.gd.{n}: missing, but figure {figure} needs it"
-                for n in names
-                if n not in canon["gd"]
-            ]
-    land = canon["landscape"]
-    if land["r_range"][0] >= land["r_range"][1]:
-        errors.append("canonical.landscape.r_range: low must be below high")
-    missing = sorted(set(land["fig2a_confidences"]) - set(land["confidences"]))
-    if missing:
-        errors.append(f"canonical.landscape.fig2a_confidences: {missing} not in confidences")
-    theory = canon["theory_check"]
-    low, high, _ = theory["lr_over_critical"]
-    if low >= high:
-        errors.append("canonical.theory_check.lr_over_critical: low must be below high")
-    errors += _range_errors("canonical.theory_check", theory)
-    rnn = config.get("rnn", {})
-    experiments = rnn.get("experiments", {})
+    land = canon.get("landscape")
+    if land is not None:
+        if land["r_range"][0] >= land["r_range"][1]:
+            errors.append("canonical.landscape.r_range: low must be below high")
+        missing = sorted(set(land["fig2a_confidences"]) - set(land["confidences"]))
+        if missing:
+            errors.append(f"canonical.landscape.fig2a_confidences: {missing} not in confidences")
+    theory = canon.get("theory_check")
+    if theory is not None:
+        low, high, _ = theory["lr_over_critical"]
+        if low >= high:
+            errors.append("canonical.theory_check.lr_over_critical: low must be below high")
+        errors += _range_errors("canonical.theory_check", theory)
+    rnn = config["rnn"]
+    experiments = rnn["experiments"]
     for name, exp in experiments.items():
         errors += _rnn_errors(f"rnn.experiments.{name}", exp)
         errors += _continuation_errors(f"rnn.experiments.{name}", name, exp, experiments)
@@ -136,32 +171,34 @@ def _semantic_errors(config: dict) -> list[str]:
         errors += _rnn_errors("rnn.t_scaling.experiment", rnn["t_scaling"]["experiment"])
         if rnn["t_scaling"]["experiment"]["model"]["family"] != "rank_one":
             errors.append("rnn.t_scaling.experiment.model.family: the T scaling is defined for rank_one")
-    for figure, names in {**FIGURE_EXPERIMENTS, **REQUIRED_RNN_EXPERIMENTS}.items():
-        if figure in config["figures"]:
-            errors += [
-                f"rnn.experiments.{n}: missing, but figure {figure} needs it"
-                for n in names
-                if n not in experiments
-            ]
-    continuations = {"fig8b": ("fig8b_ablation", "fig8b_learnable"), "fig8c": ("fig8c",)}
-    for figure, names in continuations.items():
-        if figure in config["figures"]:
+    errors += _needed_errors(config, given)
+    errors += _figure_errors(config)
+    return errors
+
+
+#: Figures that read their experiments as continuations of a first phase (``start_from``).
+CONTINUATIONS = {"fig8b": ("fig8b_ablation", "fig8b_learnable"), "fig8c": ("fig8c",)}
+#: Figures whose experiment sweeps a grid axis: (figure, experiment, axis).
+GRID_FIGURES = (("fig8b", "fig8b_ablation", "c"), ("fig8c", "fig8c", "output_l1_norm"))
+
+
+def _figure_errors(config: dict) -> list[str]:
+    """Figure-specific rules on the experiments an enabled figure reads (each only when it is enabled)."""
+    enabled = set(config["figures"])
+    experiments = config["rnn"]["experiments"]
+    errors = []
+    for figure, names in CONTINUATIONS.items():
+        if figure in enabled:
             errors += [
                 f"rnn.experiments.{n}.start_from: figure {figure} needs {n} to continue a first phase"
                 for n in names
                 if n in experiments and "start_from" not in experiments[n]
             ]
-    for figure, name, axis in (("fig8b", "fig8b_ablation", "c"), ("fig8c", "fig8c", "output_l1_norm")):
-        if (
-            figure in config["figures"]
-            and name in experiments
-            and axis not in experiments[name].get("grid", {})
-        ):
+    for figure, name, axis in GRID_FIGURES:
+        if figure in enabled and name in experiments and axis not in experiments[name].get("grid", {}):
             errors.append(f"rnn.experiments.{name}.grid: figure {figure} needs a grid over {axis}")
-    if "fig6" in config["figures"] and not any(n.startswith("fig6b_") for n in experiments):
-        errors.append("rnn.experiments: figure fig6 needs at least one fig6b_<name> experiment (rank_k)")
     saturation = experiments.get("fig7_saturation")
-    if "fig7" in config["figures"] and saturation:
+    if "fig7" in enabled and saturation:
         first, last = config["rnn_figures"]["saturation_search"]
         kept = set(checkpoint_epochs(saturation))
         if first > last or not set(range(first - 1, last + 1)) <= kept:
@@ -169,8 +206,6 @@ def _semantic_errors(config: dict) -> list[str]:
                 f"rnn_figures.saturation_search: [{first}, {last}] needs fig7_saturation.checkpoint_epochs to keep "
                 f"every epoch of [{first - 1}, {last}] (the states before and after each searched update)"
             )
-    if "rnn_scaling" in config["figures"] and "t_scaling" not in rnn:
-        errors.append("rnn.t_scaling: missing, but figure rnn_scaling needs it")
     return errors
 
 
@@ -288,21 +323,30 @@ def _range_errors(key: str, entry: dict) -> list[str]:
     return []
 
 
-def check_config(config: dict, schema_path: Path = SCHEMA_PATH) -> dict:
+def load_schema(schema_path: str | Path = SCHEMA_PATH) -> dict:
+    """The config schema, with the figure names of :data:`ghostlearn.registry.FIGURES` as the enum of
+    ``figures`` items (the file itself lists none, so the two cannot drift apart)."""
+    schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
+    schema["properties"]["figures"]["items"] = {"enum": list(registry.FIGURES)}
+    return schema
+
+
+def check_config(config: dict, schema_path: str | Path = SCHEMA_PATH) -> dict:
     """Validate ``config`` against the schema and the cross-field rules; return it with defaults filled.
 
     Raises :class:`ConfigError` listing every problem, each prefixed by its key.
     """
     if jsonschema is None:
         raise ConfigError("validating a config needs the jsonschema package (pip install jsonschema)")
-    schema = yaml.safe_load(Path(schema_path).read_text())
+    schema = load_schema(schema_path)
     validator = jsonschema.Draft202012Validator(schema)
     problems = sorted({line for e in validator.iter_errors(config) for line in _describe(e)})
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+    given = config
     config = copy.deepcopy(config)
     _defaults(config, schema, schema)
-    problems = _semantic_errors(config)
+    problems = _semantic_errors(config, given)
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     return config
@@ -449,9 +493,10 @@ def analysable(exp: dict) -> bool:
 
 
 def gd_experiments(canon: dict) -> dict[str, dict]:
-    """Every gradient-descent experiment, the theory check expanded into one ``theory_T{T}`` per T."""
-    experiments = dict(canon["gd"])
-    theory = canon["theory_check"]
+    """Every gradient-descent experiment, the theory check (when configured) expanded into one
+    ``theory_T{T}`` per T."""
+    experiments = dict(canon.get("gd", {}))
+    theory = canon.get("theory_check") or {"T": []}
     for T in theory["T"]:
         experiments[f"theory_T{T:g}"] = {
             "task": {"kind": "delayed_activation_1d", "T": T, "dt": theory["dt"]},

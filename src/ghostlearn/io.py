@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-import tempfile
+import secrets
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -64,14 +64,33 @@ def _provenance_json(meta: dict) -> str:
     return json.dumps(provenance(**meta), sort_keys=True, default=str, ensure_ascii=False)
 
 
+def _temporary_file(directory: Path, prefix: str, suffix: str) -> str:
+    """Create a new empty file ``<directory>/<prefix><random><suffix>`` and return its path.
+
+    Like :func:`tempfile.mkstemp` (exclusive creation, so two writers never share it), but with the mode
+    of any new file, 0666 less the umask (and the directory's default ACL), not mkstemp's 0600: the
+    kernel applies the umask itself, so it is never read or changed (``os.umask`` would be a race with
+    other threads)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        name = os.path.join(directory, f"{prefix}{secrets.token_hex(8)}{suffix}")
+        try:
+            fd = os.open(name, flags, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return name
+    raise FileExistsError(f"{directory}: no free temporary name {prefix}*{suffix}")
+
+
 @contextmanager
 def atomic_path(path: str | Path):
     """Yield a temporary path beside ``path``; on success it replaces ``path`` in one rename, so a killed
-    job never leaves a torn file.  The temporary file is removed on failure."""
+    job never leaves a torn file.  The temporary file is removed on failure.  The file gets the
+    permissions of any file the process creates (0666 less the umask: 0644 under umask 022)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    tmp = _temporary_file(path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         yield tmp
         os.replace(tmp, path)
@@ -99,8 +118,9 @@ def write_table(table: pd.DataFrame, path: str | Path, **meta) -> None:
             pq.write_table(arrow, tmp)
 
 
-def read_table(path: str | Path, columns=()) -> pd.DataFrame:
-    """Read a parquet or CSV table; fail with the file named if it is unreadable, empty or lacks columns."""
+def read_table(path: str | Path, columns=(), allow_empty: bool = False) -> pd.DataFrame:
+    """Read a parquet or CSV table; fail with the file named if it is unreadable, lacks columns or (unless
+    ``allow_empty``: a figure table with nothing in it for this config) has no rows."""
     path = Path(path)
     try:
         table = pd.read_csv(path) if path.suffix == ".csv" else pd.read_parquet(path)
@@ -109,7 +129,7 @@ def read_table(path: str | Path, columns=()) -> pd.DataFrame:
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise ValueError(f"{path}: missing column(s) {missing}; has {list(table.columns)}")
-    if table.empty:
+    if table.empty and not allow_empty:
         raise ValueError(f"{path}: table is empty")
     return table
 

@@ -4,7 +4,7 @@
 
 rule landscape:
     input:
-        task=task_file(CANON["landscape"]["task"]),
+        task=lambda wc: task_file(CANON["landscape"]["task"]),
     output:
         "results/tables/landscape.csv",
     log:
@@ -15,7 +15,7 @@ rule landscape:
         ENV
     threads: 1
     params:
-        landscape=CANON["landscape"],
+        landscape=lambda wc: CANON["landscape"],
         threshold=CANON["threshold"],
         clip=CANON["clip"],
     script:

@@ -16,12 +16,11 @@ os.environ.update(
     ),
 )
 
+import yaml
 from snakemake.exceptions import WorkflowError
 import snakemake.io as smk_io  # a line opening with `report` would parse as the keyword
-from snakemake.utils import validate
 
 from ghostlearn.config import (
-    T_SCALING_PREFIX,
     ConfigError,
     analysable,
     check_config,
@@ -33,20 +32,27 @@ from ghostlearn.config import (
     start_epoch,
 )
 from ghostlearn.rnn.cost import CostModel, describe_plan, job_shape, stored_plan
-from ghostlearn.registry import FIGURE_EXPERIMENTS, panel_files
+from ghostlearn.registry import (
+    FIGURES,
+    landmark_inputs,
+    panel_files,
+    resolve,
+    run_table,
+    source_experiments,
+)
 from ghostlearn.tasks import task_name
 
-SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
-
-# Stop before any job with every bad key named; then fill the schema's defaults.
+# The one validation (ghostlearn.config.check_config, the schema shipped with the package): stop before
+# any job with every bad key named, then fill the schema's defaults.
 try:
-    _checked = check_config(config, SCHEMA)
+    _checked = check_config(config)
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
 config.clear()
 config.update(_checked)
-validate(config, str(SCHEMA), set_default=False)
 
+#: The enabled figures, in the registry's order.
+ENABLED = [name for name in FIGURES if name in config["figures"]]
 CANON = config["canonical"]
 GD = gd_experiments(CANON)
 THEORY = [name for name in GD if name.startswith("theory_T")]
@@ -93,17 +99,12 @@ if workflow.is_main_process and RNN:
             f"  (job sizes of {len(_kept)} experiments kept from {JOB_PLAN})",
             file=sys.stderr,
         )
-FIG6B = sorted(
-    (name for name in RNN if name.startswith("fig6b_")),
-    key=lambda name: RNN[name]["model"]["K"],
-)
-T_SCALING = [name for name in RNN if name.startswith(T_SCALING_PREFIX)]
 ANALYSED = [name for name, exp in RNN.items() if analysable(exp)]
 
 TASKS = {
     task_name(spec): spec
     for spec in [
-        CANON["landscape"]["task"],
+        *([CANON["landscape"]["task"]] if "landscape" in CANON else []),
         *(exp["task"] for exp in GD.values()),
         *(exp["task"] for exp in RNN.values()),
     ]
@@ -131,15 +132,6 @@ def rnn_parent_checkpoints(wildcards):
     """A continuation's training jobs read every job checkpoint of the experiment it continues."""
     parent = rnn_parent(wildcards.experiment)
     return rnn_job_files(parent, "checkpoints.pt") if parent else []
-
-
-def rnn_tables(experiment, key):
-    """Named inputs ``<key>_networks`` (the per-network table) and ``<key>_histories`` (every job
-    history) of an experiment, for a figure-table rule."""
-    return {
-        f"{key}_networks": f"results/tables/rnn_{experiment}_networks.csv",
-        f"{key}_histories": rnn_job_files(experiment, "history.parquet"),
-    }
 
 
 def rnn_job_networks(wildcards):
@@ -211,56 +203,85 @@ def gd_runtime(wildcards):
     return 5 + runs * epochs // 50_000_000
 
 
-def notebook_args(wildcards, input):
-    """papermill -p arguments: every named input but the notebook itself, plus the output root."""
+def settings(references):
+    """Config values a notebook or builder is given (ghostlearn.registry.resolve)."""
+    return {name: resolve(ref, config, RNN) for name, ref in references.items()}
+
+
+def notebook_inputs(figure):
+    """A figure notebook's named inputs: its tables and the per-experiment tables it draws."""
+    fig = FIGURES[figure]
+    inputs = {name: f"results/tables/{path}" for name, path in fig.tables.items()}
+    for experiment in fig.experiments:
+        inputs.update(
+            {
+                f"{kind}_{experiment}": run_table(experiment, kind)
+                for kind in fig.run_tables
+            }
+        )
+    return inputs
+
+
+def notebook_args(figure):
+    """papermill arguments: every named input (-p), the output root, and the figure's settings (-y)."""
     args = [
         f"-p {name} {shlex.quote(str(path))}"
-        for name, path in input.items()
-        if name != "notebook"
+        for name, path in notebook_inputs(figure).items()
     ]
-    return " ".join([*args, "-p figures_dir results/figures"])
+    args.append("-p figures_dir results/figures")
+    values = settings(FIGURES[figure].settings)
+    if values:
+        # PyYAML round-trips its own dump (a JSON 1e-08 would read back as a string)
+        args += ["-y", shlex.quote(yaml.safe_dump(values, default_flow_style=True))]
+    return " ".join(args)
 
 
-def figure_tables(*names, kinds=("history",)):
-    """Named notebook inputs: the aggregated tables of the given experiments."""
-    suffix = {
-        "history": "history.parquet",
-        "points": "points.csv",
-        "trajectories": "trajectories.parquet",
-        "fields": "fields.parquet",
-    }
+def builder_sources(figure):
+    """{source key: [experiment, ...]} of a figure-table builder (ghostlearn.registry.Figure.sources)."""
     return {
-        f"{kind}_{name}": f"results/tables/rnn_{name}_{suffix[kind]}"
-        for name in names
-        for kind in kinds
+        key: source_experiments(source, RNN)
+        for key, source in FIGURES[figure].sources.items()
     }
+
+
+def builder_specs(figure):
+    return {
+        name: RNN[name] for names in builder_sources(figure).values() for name in names
+    }
+
+
+def builder_inputs(figure):
+    """Named inputs of a figure-table rule: per source experiment its per-network table and history
+    (``<key>__<experiment>__networks`` / ``__history``), and for the sources the registry names in
+    ``builder_checkpoints`` its job checkpoints and task file."""
+    inputs = {}
+    for key, names in builder_sources(figure).items():
+        for name in names:
+            inputs[f"{key}__{name}__networks"] = run_table(name, "networks")
+            inputs[f"{key}__{name}__history"] = run_table(name, "history")
+            if key in FIGURES[figure].builder_checkpoints:
+                inputs[f"{key}__{name}__checkpoints"] = rnn_job_files(
+                    name, "checkpoints.pt"
+                )
+                inputs[f"{key}__{name}__task"] = task_file(RNN[name]["task"])
+    return inputs
 
 
 #: Report category of the scorecard; categories are listed alphabetically, so it comes first.
 SCORECARD_CATEGORY = "0. Reproduction scorecard"
-REPORT_DIR = Path(workflow.basedir) / "workflow" / "report"
-
-
-def figure_category(figure):
-    """Report category of a figure: 'Figure 2', 'Figure 8A', 'Theory check'."""
-    if figure == "theory":
-        return "Theory check"
-    return f"Figure {figure.removeprefix('fig').upper()}"
 
 
 def figure_outputs(figure):
     """A figure rule's outputs (ghostlearn.registry.panel_files), PNGs marked for the report with the
-    figure's caption (workflow/report/<figure>.rst, templated from the config; figure.rst if none).
+    figure's caption (workflow/report/<Figure.caption_file>, templated from the config).
     """
-    caption = (
-        f"{figure}.rst" if (REPORT_DIR / f"{figure}.rst").exists() else "figure.rst"
-    )
+    caption = FIGURES[figure].caption_file
     return [
         (
             smk_io.report(
                 path,
                 caption=f"../report/{caption}",
-                category=figure_category(figure),
+                category=FIGURES[figure].title,
                 labels={"panel": Path(path).stem},
             )
             if path.endswith(".png")
@@ -272,23 +293,16 @@ def figure_outputs(figure):
 
 def landmark_tables():
     """The landmark table of every enabled figure: what the scorecard reads."""
-    return [f"results/tables/{figure}_landmarks.csv" for figure in config["figures"]]
+    return [f"results/tables/{figure}_landmarks.csv" for figure in ENABLED]
 
 
 def all_targets():
-    """Every enabled figure and the scorecard, plus the summary table of every gradient-descent experiment."""
-    targets = [f for figure in config["figures"] for f in panel_files(figure)]
+    """Every enabled figure, its landmark table and the scorecard, plus the summary table of every
+    gradient-descent and RNN experiment and the ghost table of every analysed one."""
+    targets = [f for figure in ENABLED for f in panel_files(figure)]
+    targets += landmark_tables()
     targets.append("results/scorecard.csv")
     targets += [f"results/tables/gd_{name}_loss_vs_lr.csv" for name in CANON["gd"]]
-    targets += [f"results/tables/rnn_{name}_networks.csv" for name in RNN]
-    targets += [f"results/tables/rnn_{name}_ghost_vs_drop.csv" for name in ANALYSED]
-    targets += [
-        f"results/tables/{figure}_landmarks.csv"
-        for figure in config["figures"]
-        if figure in FIGURE_EXPERIMENTS or figure in LANDMARK_FIGURES
-    ]
+    targets += [run_table(name, "networks") for name in RNN]
+    targets += [run_table(name, "ghosts") for name in ANALYSED]
     return targets
-
-
-#: Figures whose aggregation writes a landmark table results/tables/<figure>_landmarks.csv.
-LANDMARK_FIGURES = ("fig6", "fig7", "fig8b", "fig8c", "rnn_scaling")

@@ -12,7 +12,7 @@ import pandas as pd
 from ghostlearn.config import learning_rates
 from ghostlearn.oned import canonical
 from ghostlearn.tables import landmarks
-from ghostlearn.tables.scorecard import landmark_rows
+from ghostlearn.tables.landmarks import landmark_rows
 
 
 def task_constants(task: pd.DataFrame) -> tuple[float, float]:

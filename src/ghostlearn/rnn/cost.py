@@ -1,7 +1,7 @@
 """What RNN training costs, before it runs: a throughput model fed by measurements, the split of experiments
 into jobs, and the wall time of a whole config on a number of cores.
 
-One epoch of a training job of E networks costs, in seconds (docs/benchmarks.md),
+One epoch of a training job of E networks costs, in seconds (docs/paper_cost.md),
 
     per_step · S  +  per_unit · E · S · B · w  +  per_draw · draws  +  per_flow · E · F · N
 

@@ -1,8 +1,53 @@
-"""Landmarks read off training results: learning-rate cliffs, failure thresholds, power laws."""
+"""Landmarks read off training results (learning-rate cliffs, failure thresholds, power laws, drops and
+plateaus), and the landmark-table contract every figure follows.
+
+A landmark table (``results/tables/<figure>_landmarks.csv``) is long: one row per measured number with the
+columns :data:`LANDMARK_COLUMNS`; ``detail`` holds the rule or unit that defines the value.  Every figure's
+table is built by one package function named in the figure registry (``Figure.landmarks``) and conformed by
+:func:`conform`, so the scorecard reads every figure the same way.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+
+#: The landmark-table contract.
+LANDMARK_COLUMNS = ["figure", "experiment", "landmark", "value", "detail"]
+
+
+def landmark_rows(
+    figure: str | None, experiment: str, values: dict, details: dict | None = None
+) -> pd.DataFrame:
+    """A landmark table from ``{landmark: value}`` of one experiment (values cast to float; ``details``
+    optional text per landmark)."""
+    details = details or {}
+    rows = [(experiment, name, value, details.get(name, "")) for name, value in values.items()]
+    return landmark_frame(figure, rows)
+
+
+def landmark_frame(figure: str | None, rows) -> pd.DataFrame:
+    """A landmark table from rows of ``(experiment, landmark, value, detail)``."""
+    table = pd.DataFrame(list(rows), columns=LANDMARK_COLUMNS[1:])
+    table.insert(0, "figure", figure)
+    table["value"] = table["value"].astype(float)
+    return table
+
+
+def conform(table: pd.DataFrame, figure: str) -> pd.DataFrame:
+    """A builder's landmark table held to the contract: exactly :data:`LANDMARK_COLUMNS`, the figure column
+    set to ``figure``, numeric values, unique (experiment, landmark) pairs."""
+    missing = [c for c in LANDMARK_COLUMNS[1:] if c not in table.columns]
+    if missing:
+        raise ValueError(f"{figure}: landmark table lacks column(s) {missing}")
+    table = table.assign(figure=figure)[LANDMARK_COLUMNS].reset_index(drop=True)
+    table["value"] = pd.to_numeric(table["value"], errors="raise").astype(float)
+    table["detail"] = table["detail"].fillna("").astype(str)
+    duplicated = table.duplicated(["experiment", "landmark"])
+    if duplicated.any():
+        pairs = table.loc[duplicated, ["experiment", "landmark"]].values.tolist()
+        raise ValueError(f"{figure}: duplicate landmark rows {pairs}")
+    return table
 
 
 def smallest_failing_lr(lrs: np.ndarray, failed: np.ndarray) -> float:
@@ -57,7 +102,7 @@ def abrupt_drop(
 ):
     """The abrupt fall of a loss history: (drop epoch, loss level before, loss level after), or None.
 
-    Rule (documented in the README): a run learned if its final loss (median of the last ``window``
+    Rule (docs/engine.md, landmark rules): a run learned if its final loss (median of the last ``window``
     recorded values) is below ``fraction`` × the plateau level (:func:`plateau_level`).  The fall is
     located on the log-log axes the figures use: for every recorded epoch e, the level before is the
     median loss over [e / ratio, e) and the level after the median over (e, e · ratio]; the fall is where

@@ -7,12 +7,28 @@ Landmark tables are long: one row per (figure, experiment, landmark) with a nume
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from ghostlearn.tables import landmarks
+from ghostlearn.tables.landmarks import LANDMARK_COLUMNS
 
-LANDMARK_COLUMNS = ["figure", "experiment", "landmark", "value", "detail"]
+
+@dataclass(frozen=True)
+class ExperimentTables:
+    """The aggregated tables of one RNN experiment, as a figure-table builder receives them: its config
+    entry, the per-network table, the history of every network, and (where the registry asks for them)
+    its job checkpoint files and task file."""
+
+    name: str
+    spec: dict
+    networks: pd.DataFrame
+    history: pd.DataFrame
+    checkpoints: tuple[str, ...] = ()
+    task: str | None = None
+
 
 #: Accuracy that counts as "learned" for the first-accurate-epoch landmark (Fig. 5: 0.99 first at 294).
 ACCURATE = 0.99
@@ -68,8 +84,8 @@ def network_landmarks(
     return out
 
 
-def landmark_table(
-    figure: str,
+def experiment_landmarks(
+    figure: str | None,
     experiment: str,
     history: pd.DataFrame,
     ghosts: pd.DataFrame | None = None,
@@ -137,3 +153,39 @@ def ghost_versus_drop(history: pd.DataFrame, points: pd.DataFrame, fraction: flo
         row.update(landmarks.ghost_before_drop(ghosts.unique(), drop))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def run_landmarks(drop_fraction: float = 0.5, **tables: pd.DataFrame) -> pd.DataFrame:
+    """Landmark builder of Figures 3-5: :func:`experiment_landmarks` of every experiment given as
+    ``history_<experiment>`` (with its ``ghosts_<experiment>`` table where the checkpoints were analysed),
+    in the order given."""
+    parts = []
+    for key, history in tables.items():
+        if not key.startswith("history_"):
+            continue
+        name = key.removeprefix("history_")
+        ghosts = tables.get(f"ghosts_{name}")
+        parts.append(experiment_landmarks(None, name, history, ghosts, drop_fraction))
+    unknown = [k for k in tables if not k.startswith(("history_", "ghosts_"))]
+    if unknown:
+        raise ValueError(
+            f"run_landmarks: unexpected tables {unknown} (history_<experiment>, ghosts_<experiment>)"
+        )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LANDMARK_COLUMNS)
+
+
+def fig3_tables(small: ExperimentTables, large: ExperimentTables, drop_fraction: float = 0.5) -> dict:
+    """Figure 3's table builder: the epochs it draws (:func:`epoch_choices`, preferring the authors' epochs
+    of the inset and panel d)."""
+    from ghostlearn.config import checkpoint_epochs
+    from ghostlearn.registry import FIG3_AUTHORS_EPOCHS
+
+    epochs = epoch_choices(
+        small.history,
+        small.spec["checkpoint_epochs"],
+        large.history,
+        checkpoint_epochs(large.spec),
+        preferred=FIG3_AUTHORS_EPOCHS,
+        drop_fraction=drop_fraction,
+    )
+    return {"epochs": epochs}

@@ -36,8 +36,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-#: The landmark-table contract every figure follows.
-LANDMARK_COLUMNS = ["figure", "experiment", "landmark", "value", "detail"]
+from ghostlearn.tables.landmarks import LANDMARK_COLUMNS
 
 #: Columns of the scorecard, in order.
 SCORECARD_COLUMNS = [
@@ -62,24 +61,6 @@ _NUMBER = r"([-+]?(?:inf|nan|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+
 
 class NotMeasured(Exception):
     """A claim this run cannot check; the message says why."""
-
-
-def landmark_rows(figure: str, experiment: str, values: dict, details: dict | None = None) -> pd.DataFrame:
-    """A landmark table from ``{landmark: value}`` (values cast to float; ``details`` optional text)."""
-    details = details or {}
-    return pd.DataFrame(
-        [
-            {
-                "figure": figure,
-                "experiment": experiment,
-                "landmark": name,
-                "value": float(value),
-                "detail": details.get(name, ""),
-            }
-            for name, value in values.items()
-        ],
-        columns=LANDMARK_COLUMNS,
-    )
 
 
 def read_landmarks(paths) -> pd.DataFrame:

@@ -11,16 +11,8 @@ import numpy as np
 import pandas as pd
 
 from ghostlearn.tables import landmarks
-
-LANDMARK_COLUMNS = ["figure", "experiment", "landmark", "value", "detail"]
-
-
-def landmark_table(figure: str, rows: list[tuple[str, str, float, str]]) -> pd.DataFrame:
-    """The long landmark table of a figure: rows of (experiment, landmark, value, detail)."""
-    table = pd.DataFrame(rows, columns=LANDMARK_COLUMNS[1:])
-    table.insert(0, "figure", figure)
-    table["value"] = table["value"].astype(float)
-    return table
+from ghostlearn.tables.landmarks import landmark_frame
+from ghostlearn.tables.runs import ExperimentTables
 
 
 def _sem(values: pd.Series) -> float:
@@ -405,3 +397,324 @@ def saturation_states(family, params_by_epoch: dict, task, trial: int = 0, seed:
             )
         )
     return pd.concat(rates, ignore_index=True), pd.concat(outputs, ignore_index=True)
+
+
+# -- figure-table and landmark builders (named in the figure registry) ------------------------------------
+def _need(run: ExperimentTables, table: str, columns) -> pd.DataFrame:
+    """One of an experiment's tables, whole, after checking it has ``columns``."""
+    frame = getattr(run, table)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{run.name}: {table} table lacks column(s) {missing}; has {list(frame.columns)}")
+    return frame
+
+
+_HISTORY6 = ["network", "epoch", "loss", "grad_norm"]
+_NETWORKS6 = ["network", "lr", "seed", "first_loss", "final_loss", "diverged"]
+
+
+def fig6_tables(
+    rank_one: ExperimentTables,
+    full: ExperimentTables,
+    ranks: list[ExperimentTables],
+    cliff_fraction: float = 0.5,
+    learned_ratio: float = 1e-2,
+) -> dict[str, pd.DataFrame]:
+    """Figure 6: loss vs learning rate and its cliff per reported epoch (6A), fraction learned per rank K
+    and learning rate and the normalised learning curves (6B)."""
+    summaries, cliffs = [], []
+    for run in (rank_one, full):
+        epochs = run.spec["report_epochs"] or [run.spec["epochs"]]
+        summary = loss_vs_lr(_need(run, "networks", _NETWORKS6), _need(run, "history", _HISTORY6), epochs)
+        summaries.append(summary.assign(experiment=run.name))
+        cliffs.append(cliff_per_epoch(summary, cliff_fraction).assign(experiment=run.name))
+    tables = {run.spec["model"]["K"]: _need(run, "networks", _NETWORKS6) for run in ranks}
+    curves = []
+    for run in ranks:
+        K = run.spec["model"]["K"]
+        history = with_networks(
+            _need(run, "history", _HISTORY6), tables[K], columns=("lr", "seed", "first_loss")
+        )
+        curves.append(history.assign(K=K, normalised_loss=history["loss"] / history["first_loss"]))
+    return {
+        "loss_vs_lr": pd.concat(summaries, ignore_index=True),
+        "cliff": pd.concat(cliffs, ignore_index=True),
+        "learned": fraction_learned(tables, learned_ratio),
+        "curves": pd.concat(curves, ignore_index=True),
+    }
+
+
+def fig6_landmarks(
+    cliff: pd.DataFrame, learned: pd.DataFrame, cliff_fraction: float = 0.5, learned_ratio: float = 1e-2
+) -> pd.DataFrame:
+    """Figure 6: the cliff learning rate per epoch (6A), the fraction learned per rank and learning rate
+    and the learning rate above which fewer than half learn, per rank (6B)."""
+    rule = f"first lr right of the valley floor with mean loss >= {cliff_fraction} x first loss"
+    rows = [(r.experiment, f"cliff_lr_epoch_{r.epoch}", r.cliff_lr, rule) for r in cliff.itertuples()]
+    rule = f"fraction of seeds with final / first loss < {learned_ratio:g}"
+    rows += [
+        (f"fig6b_K{r.K}", f"fraction_learned_K{r.K}_lr{r.lr:.2e}", r.fraction_learned, rule)
+        for r in learned.itertuples()
+    ]
+    rows += [
+        (f"fig6b_K{r.K}", f"failure_lr_K{r.K}", r.failure_lr, "lowest lr above which fewer than half learn")
+        for r in rank_order_of_failure(learned).itertuples()
+    ]
+    return landmark_frame("fig6", rows)
+
+
+_HISTORY7 = ["network", "epoch", "loss", "grad_norm", "weight_norm", "accuracy"]
+_NETWORKS7 = [
+    "network",
+    "lr",
+    "seed",
+    "final_loss",
+    "final_accuracy",
+    "diverged",
+    "mean_loss",
+    "mean_grad_norm",
+]
+
+
+def fig7_tables(
+    dcdt: ExperimentTables, dmts: ExperimentTables, saturation: ExperimentTables, figures: dict
+) -> dict[str, pd.DataFrame]:
+    """Figure 7: per-network time averages with the stuck flag, the stuck fraction per learning rate, the
+    case histories, and the saturation run with its firing rates and outputs on both sides of its
+    automatically found escape event (``figures`` = the config's ``rnn_figures``)."""
+    flagged_all, stuck_all, cases = [], [], []
+    for run in (dcdt, dmts):
+        networks, history = _need(run, "networks", _NETWORKS7), _need(run, "history", _HISTORY7)
+        flagged = stuck_networks(
+            networks, history, figures["stuck_grad_tol"], figures["stuck_min_loss"], figures["stuck_window"]
+        )
+        flagged_all.append(flagged.assign(experiment=run.name))
+        stuck_all.append(stuck_fraction(flagged).assign(experiment=run.name))
+        ids = case_networks(networks, figures["cases"].get(run.name, []))
+        for case, network in enumerate(ids, start=1):
+            cases.append(history[history["network"] == network].assign(experiment=run.name, case=case))
+    flagged = pd.concat(flagged_all, ignore_index=True)
+    case_table = pd.concat(cases, ignore_index=True).merge(
+        flagged[["experiment", "network", "lr", "seed"]], on=["experiment", "network"]
+    )
+    history = _need(saturation, "history", _HISTORY7)
+    spike, _ = saturation_epoch(history, figures["saturation_search"])
+    rates, outputs = _saturation_states_around(saturation, spike, figures["saturation_search"])
+    return {
+        "networks": flagged,
+        "stuck": pd.concat(stuck_all, ignore_index=True),
+        "cases": case_table,
+        "saturation": history,
+        "rates": rates,
+        "outputs": outputs,
+    }
+
+
+def _saturation_states_around(saturation: ExperimentTables, spike: int, search) -> tuple:
+    """Firing rates and outputs of the saturation run at the checkpoints just before and at ``spike``."""
+    from ghostlearn.io import read_table
+    from ghostlearn.rnn.engine import TaskData, load_checkpoint
+    from ghostlearn.rnn.training import family_from_config
+
+    (checkpoint,) = [load_checkpoint(p) for p in saturation.checkpoints]
+    missing = [k for k in (spike - 1, spike) if k not in checkpoint]
+    if missing:
+        raise ValueError(
+            f"checkpoints {missing} not kept: widen {saturation.name}.checkpoint_epochs to {search}"
+        )
+    task = TaskData.from_table(read_table(saturation.task, ["trial", "step", "input", "target"]))
+    family = family_from_config(saturation.spec)
+    return saturation_states(family, {k: checkpoint[k] for k in (spike - 1, spike)}, task)
+
+
+def fig7_landmarks(stuck: pd.DataFrame, saturation: pd.DataFrame, figures: dict) -> pd.DataFrame:
+    """Figure 7: the stuck fraction per learning rate and the stuck networks' median final loss and
+    accuracy at ``stuck_lr`` (per task), and the saturation run's escape event and largest spike."""
+    rows = []
+    rule = (
+        f"mean grad norm over the last {figures['stuck_window']} epochs < {figures['stuck_grad_tol']:g} "
+        f"and final loss > {figures['stuck_min_loss']:g}"
+    )
+    for name, part in stuck.groupby("experiment", sort=False):
+        rows += [(name, f"stuck_fraction_lr{r.lr:.2e}", r.stuck_fraction, rule) for r in part.itertuples()]
+        at = part[part["lr"] == nearest_lr(part["lr"], figures["stuck_lr"])].iloc[0]
+        detail = f"median final value of the stuck networks at lr {at.lr:.4g} ({at.stuck_fraction:.2f} stuck)"
+        rows += [
+            (name, "stuck_loss", at.stuck_median_loss, detail),
+            (name, "stuck_accuracy", at.stuck_median_accuracy, detail),
+        ]
+    search = figures["saturation_search"]
+    spike, ratio = saturation_epoch(saturation, search)
+    at_spike = saturation[saturation["epoch"] == spike].iloc[0]
+    spikes = gradient_spikes(saturation[saturation["epoch"] > 10])  # skip the first descent
+    rule = f"epoch of the largest grad-norm spike (grad norm / rolling median) in epochs {search}"
+    rows += [
+        ("fig7_saturation", "saturation_epoch", spike, rule),
+        (
+            "fig7_saturation",
+            "saturation_spike_ratio",
+            ratio,
+            "grad norm / rolling median at saturation_epoch",
+        ),
+        (
+            "fig7_saturation",
+            "largest_spike_epoch",
+            int(spikes.idxmax()),
+            "largest spike of the run after epoch 10",
+        ),
+        ("fig7_saturation", "largest_spike_ratio", float(spikes.max()), "grad norm / rolling median there"),
+        ("fig7_saturation", "saturation_grad_norm", at_spike.grad_norm, "grad norm at saturation_epoch"),
+        ("fig7_saturation", "saturation_loss", at_spike.loss, "loss at saturation_epoch"),
+    ]
+    return landmark_frame("fig7", rows)
+
+
+_HISTORY8 = ["network", "epoch", "loss", "grad_norm", "accuracy"]
+_NETWORKS8 = ["network", "lr", "seed", "start_epoch"]
+
+
+def fig8b_tables(
+    ablation_phase1: ExperimentTables,
+    ablation: ExperimentTables,
+    learnable_phase1: ExperimentTables,
+    learnable: ExperimentTables,
+    switch_epoch: int,
+    window: int = 50,
+) -> dict[str, pd.DataFrame]:
+    """Figure 8B: the first-phase runs that learned and then fell back (selection), their accuracy and
+    gradient around the confidence change per c, and the learnable-confidence run on one epoch axis."""
+    phase1 = _need(ablation_phase1, "history", _HISTORY8)
+    selection = ablation_selection(phase1, switch_epoch, window)
+    networks = _need(ablation, "networks", [*_NETWORKS8, "parent", "c"])
+    curves = ablation_curves(phase1, _need(ablation, "history", _HISTORY8), networks, selection)
+    phases = [
+        (_need(run, "history", _HISTORY8), _need(run, "networks", _NETWORKS8))
+        for run in (learnable_phase1, learnable)
+    ]
+    return {"selection": selection, "curves": curves, "learnable": concatenated_history(phases)}
+
+
+def fig8b_landmarks(
+    selection: pd.DataFrame,
+    curves: pd.DataFrame,
+    learnable: pd.DataFrame,
+    switch_epoch: int,
+    window: int = 50,
+) -> pd.DataFrame:
+    """Figure 8B: accuracy of the selected runs before and after the confidence change per c, and the
+    learnable-confidence run's loss and gradient at the end of each phase."""
+    n_selected = int(selection["selected"].sum())
+    rule = f"mean over the {n_selected} selected runs (learned, then max accuracy <= 0.5 over the last {window} epochs)"
+    rows = [("fig8b_ablation", "selected_runs", n_selected, f"of {len(selection)} first-phase runs")]
+    if n_selected:
+        for r in before_after(curves, switch_epoch).itertuples():
+            rows += [
+                (
+                    "fig8b_ablation",
+                    f"accuracy_before_c{r.c:.3g}",
+                    r.accuracy_before,
+                    f"epoch {r.epoch_before}; {rule}",
+                ),
+                (
+                    "fig8b_ablation",
+                    f"accuracy_after_c{r.c:.3g}",
+                    r.accuracy_after,
+                    f"epoch {r.epoch_after}; {rule}",
+                ),
+            ]
+    for phase, label in ((1, "before_reset"), (2, "after_reset")):
+        rows_phase = learnable[learnable["phase"] == phase]
+        last = rows_phase.loc[rows_phase["epoch"].idxmax()]
+        rows += [
+            (
+                "fig8b_learnable",
+                f"loss_{label}",
+                last.loss,
+                f"loss at epoch {int(last.epoch)} (end of phase {phase})",
+            ),
+            (
+                "fig8b_learnable",
+                f"grad_norm_{label}",
+                last.grad_norm,
+                f"grad norm at epoch {int(last.epoch)}",
+            ),
+        ]
+    after = learnable[learnable["phase"] == 2]
+    rows.append(
+        (
+            "fig8b_learnable",
+            "min_loss_after_reset",
+            float(np.nanmin(after["loss"])),
+            "lowest loss after c is reset to 1",
+        )
+    )
+    return landmark_frame("fig8b", rows)
+
+
+def fig8c_tables(phase1: ExperimentTables, continuation: ExperimentTables) -> dict[str, pd.DataFrame]:
+    """Figure 8C: mean ± SEM accuracy per normalisation level against the global epoch (the shared first
+    phase once)."""
+    networks = _need(continuation, "networks", ["network", "seed", "start_epoch", "output_l1_norm"])
+    curves = phase_curves(
+        _need(phase1, "history", _HISTORY8),
+        _need(continuation, "history", _HISTORY8),
+        networks,
+        "output_l1_norm",
+    )
+    return {"curves": curves}
+
+
+def fig8c_landmarks(curves: pd.DataFrame, switch_epoch: int) -> pd.DataFrame:
+    """Figure 8C: the mean accuracy before and after the switch, per normalisation level c."""
+    rows = []
+    rule = "mean accuracy over seeds; ||w_out||_1 normalised to c after the switch (inf: never)"
+    for r in before_after(curves, switch_epoch, "output_l1_norm").itertuples():
+        c = f"{r.output_l1_norm:g}"
+        rows += [
+            ("fig8c", f"accuracy_before_c{c}", r.accuracy_before, f"epoch {r.epoch_before}; {rule}"),
+            ("fig8c", f"accuracy_after_c{c}", r.accuracy_after, f"epoch {r.epoch_after}; {rule}"),
+        ]
+    return landmark_frame("fig8c", rows)
+
+
+def rnn_scaling_tables(
+    scaling: list[ExperimentTables], cliff_fraction: float = 0.5
+) -> dict[str, pd.DataFrame]:
+    """Beyond the paper: the rank-one cliff learning rate (Fig. 6A's) at the last epoch against T, and its
+    power-law fit beside the 1-D theory's exponents."""
+    summaries = {}
+    for run in scaling:
+        networks = _need(run, "networks", ["network", "lr", "seed", "first_loss", "final_loss"])
+        history = _need(run, "history", ["network", "epoch", "loss"])
+        summaries[run.spec["task"]["T"]] = loss_vs_lr(networks, history, [run.spec["epochs"]])
+    critical = critical_lr_vs_T(summaries, cliff_fraction)
+    return {
+        "loss_vs_lr": pd.concat([s.assign(T=T) for T, s in summaries.items()], ignore_index=True),
+        "critical": critical,
+        "fit": power_law_fit(critical),
+    }
+
+
+def rnn_scaling_landmarks(
+    critical: pd.DataFrame, fit: pd.DataFrame, cliff_fraction: float = 0.5
+) -> pd.DataFrame:
+    """The cliff learning rate per T and the fitted exponent beside the theory's."""
+    rule = f"cliff at the last epoch (first lr right of the floor with mean loss >= {cliff_fraction} x first loss)"
+    rows = [(f"tscaling_T{r.T}", f"critical_lr_T{r.T}", r.cliff_lr, rule) for r in critical.itertuples()]
+    row = fit.iloc[0]
+    rows += [
+        (
+            "rnn_scaling",
+            "critical_lr_exponent",
+            row.slope,
+            f"log-log fit of the cliff vs T over {row.points} T",
+        ),
+        ("rnn_scaling", "theory_exponent_error", row.theory_exponent_error, "1-D theory, dE/dr convention"),
+        (
+            "rnn_scaling",
+            "theory_exponent_normalised_loss",
+            row.theory_exponent_normalised_loss,
+            "1-D theory, loss normalised by T (as the RNN loss)",
+        ),
+    ]
+    return landmark_frame("rnn_scaling", rows)
