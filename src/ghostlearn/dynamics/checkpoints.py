@@ -26,9 +26,8 @@ def trajectories(
     g = torch.Generator().manual_seed(seed)
     E = next(iter(params.values())).shape[0]
     B, S = task.targets.shape
-    sigma_init = float(family.extra.get("sigma_init", 0.0))
     sigma_rec = float(family.extra.get("sigma_rec", 0.0))
-    r0 = torch.tanh(sigma_init * torch.randn((E, B, family.N), generator=g, dtype=torch.float64))
+    r0 = family.initial_rates((E, B, family.N), g, dtype=torch.float64)
     noise = (
         sigma_rec * torch.randn((E, S, B, family.N), generator=g, dtype=torch.float64) if sigma_rec else None
     )

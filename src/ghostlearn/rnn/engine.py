@@ -189,14 +189,13 @@ class Trainer:
         if not isinstance(fam, TaskFamily):
             return None, None
         B, S = self.task.targets.shape
-        sigma_init = float(fam.extra.get("sigma_init", 0.0))
         sigma_rec = float(fam.extra.get("sigma_rec", 0.0))
         r0, noise = [], []
         for g in self.generators:
-            r0.append(torch.tanh(sigma_init * torch.randn((B, fam.N), generator=g)) if sigma_init else None)
+            r0.append(fam.initial_rates((B, fam.N), g) if fam.sigma_init else None)
             noise.append(sigma_rec * recurrent_noise(S, B, fam.N, g) if sigma_rec else None)
         E = len(self.generators)
-        r0 = torch.stack(r0) if sigma_init else torch.zeros(E, B, fam.N)
+        r0 = torch.stack(r0) if fam.sigma_init else torch.zeros(E, B, fam.N)
         noise = torch.stack(noise) if sigma_rec else None
         to = {"device": self.device, "dtype": self.dtype}
         return r0.to(**to), None if noise is None else noise.to(**to)

@@ -295,6 +295,16 @@ class TaskFamily(Family):
 
     task_kinds = ("dcdt", "dmts")
 
+    @property
+    def sigma_init(self) -> float:
+        """σ_fr, the spread of the random initial rates (0: every trial starts from r = 0)."""
+        return float(self.extra.get("sigma_init", 0.0))
+
+    def initial_rates(self, shape, generator: torch.Generator, dtype=torch.float32) -> torch.Tensor:
+        """Random initial rates r_0 = tanh(σ_fr ξ), ξ ~ N(0, 1) of ``shape`` (…, B, N), drawn from
+        ``generator`` as the authors draw them (docs/methods.md §1c)."""
+        return torch.tanh(self.sigma_init * torch.randn(shape, generator=generator, dtype=dtype))
+
     def readout(self, z):
         return torch.tanh(z) if self.extra.get("readout", "tanh") == "tanh" else torch.sigmoid(z)
 

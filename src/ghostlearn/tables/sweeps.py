@@ -369,12 +369,11 @@ def saturation_states(family, params_by_epoch: dict, task, trial: int = 0, seed:
 
     rates, outputs = [], []
     B, S = task.targets.shape
-    sigma_init = float(family.extra.get("sigma_init", 0.0))
     for epoch, params in sorted(params_by_epoch.items()):
         params = {k: v.to(torch.float64) for k, v in params.items()}
         E = next(iter(params.values())).shape[0]
         g = torch.Generator().manual_seed(seed)
-        r0 = torch.tanh(sigma_init * torch.randn((E, B, family.N), generator=g, dtype=torch.float64))
+        r0 = family.initial_rates((E, B, family.N), g, dtype=torch.float64)
         with torch.no_grad():
             out, states = family.forward(
                 params, task.targets.double(), task.inputs.double(), r0=r0, return_states=True
