@@ -68,6 +68,7 @@ def test_nothing_reruns_when_complete(built: Path):
 def test_rnn_experiments_train_in_jobs_of_stacked_networks(built: Path):
     import torch
 
+    assert (built / "results/runs/rnn/job_plan.json").exists()  # stored by the run, read by a restart
     sweep = pd.read_csv(built / "results/tables/rnn_rank_one_sweep_networks.csv")
     assert sweep["network"].tolist() == [0, 1, 2, 3]
     assert sweep["lr"].tolist() == [0.02, 0.02, 0.5, 0.5] and sweep["seed"].tolist() == [0, 1, 0, 1]
@@ -225,3 +226,14 @@ def test_continuations_start_from_their_parents_end(built: Path):
     assert parent["step_count"] == 20 and {"w_out", "W_rec"} <= set(parent["moments"])
     curves = pd.read_csv(built / "results/tables/fig8c_curves.csv")
     assert curves[curves["output_l1_norm"].isna()]["epoch"].max() == 20 and curves["epoch"].max() == 40
+
+
+def test_a_dry_run_plans_without_storing_the_job_plan_and_an_rnn_only_config_builds(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    result = run(snakemake_cmd("-n", "--cores", "3", "--configfile", "config/test.yaml"), workdir)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "estimated RNN training" in result.stderr
+    assert not (workdir / "results/runs/rnn/job_plan.json").exists()
+    sweep = run(snakemake_cmd("-n", "--configfile", "config/examples/sweep.yaml"), workdir)
+    assert sweep.returncode == 0, sweep.stderr[-4000:]
+    assert "train_rnn" in sweep.stdout + sweep.stderr

@@ -80,17 +80,25 @@ JOB_PLAN = "results/runs/rnn/job_plan.json"
 PLAN_CORES = (
     (workflow._cores or workflow.nodes or 1) if workflow.is_main_process else None
 )
+_PLAN = (
+    JOB_PLAN,
+    RNN,
+    {name: len(rnn_networks(exp, RNN)) for name, exp in RNN.items()},
+    PLAN_CORES,
+    COST,
+)
 try:
-    _sizes, _kept = stored_plan(
-        JOB_PLAN,
-        RNN,
-        {name: len(rnn_networks(exp, RNN)) for name, exp in RNN.items()},
-        PLAN_CORES,
-        COST,
-        write=workflow.is_main_process and not workflow.dryrun,
-    )
+    _sizes, _kept = stored_plan(*_PLAN, write=False)
 except ValueError as error:
     raise WorkflowError(str(error)) from None
+
+
+# The plan is stored when jobs are about to run (not by a dry run, which would fix it for its --cores).
+onstart:
+    if workflow.is_main_process:
+        stored_plan(*_PLAN, write=True)
+
+
 RNN_JOBS = {name: rnn_jobs(exp, RNN, _sizes[name]) for name, exp in RNN.items()}
 if workflow.is_main_process and RNN:
     print(describe_plan(RNN, _sizes, COST, PLAN_CORES), file=sys.stderr)
