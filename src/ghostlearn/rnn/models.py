@@ -2,7 +2,9 @@
 
 Every family provides a faithful per-seed initialisation (the authors' draws, in their creation order,
 after ``torch.manual_seed(seed)``, in float32), a batched forward pass, the paper's loss for that family
-and its recorded quantities (gradient norm in the figure's convention, ‖W_rec‖_F, accuracy).
+and its recorded quantities (gradient norm in the figure's convention, ‖W_rec‖_F, accuracy).  What a
+family trains on, which options it takes and which values a grid may set per network are declared in
+:mod:`ghostlearn.rnn.families`; each class reads them from there.
 
 Shapes: parameters ``(E, ...)``; canonical models read a target vector ``(S,)``; task RNNs read inputs
 and targets ``(B, S)`` shared by every network; outputs are ``(E, B, S)``.
@@ -12,15 +14,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import torch
 from torch import nn
 
-FAMILIES = ("rank_one", "rank_k", "full_canonical", "task_low_rank", "task_full")
+from ghostlearn.rnn import families
+from ghostlearn.rnn.families import FAMILIES, Declaration
 #: Initial state of every unit of the canonical models.
 CANONICAL_X0 = -0.3
 #: κ grid of the authors' rank-one flow curves: linspace(−15, 15, 1000).
 KAPPA_GRID = (-15.0, 15.0, 1000)
+
+
+#: The class of each family, by name; filled as the classes are defined (:meth:`Family.__init_subclass__`).
+_CLASSES: dict[str, type[Family]] = {}
 
 
 def _randn(shape, g):
@@ -50,8 +58,24 @@ class Family:
     alpha: float = 0.5
     extra: dict = field(default_factory=dict)
 
-    name = "family"
-    task_kinds: tuple[str, ...] = ()
+    name: ClassVar[str] = "family"
+    #: The family's declaration (:data:`ghostlearn.rnn.families.DECLARED`); None on the abstract classes.
+    declaration: ClassVar[Declaration | None] = None
+    #: Task kinds, ``extra`` options and per-network grid axes, from the declaration.
+    task_kinds: ClassVar[tuple[str, ...]] = ()
+    options: ClassVar[tuple[str, ...]] = ()
+    grid_axes: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        """A class that names a family takes that family's declared facts (and must be declared)."""
+        super().__init_subclass__(**kwargs)
+        if "name" not in cls.__dict__:
+            return
+        declaration = families.declared(cls.name)
+        cls.declaration = declaration
+        cls.task_kinds, cls.options = declaration.task_kinds, declaration.options
+        cls.grid_axes = declaration.grid_axes
+        _CLASSES[cls.name] = cls
 
     def init_network(self, g: torch.Generator) -> dict[str, torch.Tensor]:  # pragma: no cover
         raise NotImplementedError
@@ -74,8 +98,6 @@ class Family:
 
 @dataclass
 class CanonicalFamily(Family):
-    task_kinds = ("delayed_activation",)
-
     def loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         T = targets.shape[-1] // 2
         return (outputs - targets).pow(2).sum(dim=(-2, -1)) / T
@@ -293,8 +315,6 @@ class TaskFamily(Family):
     (σ_fr).
     """
 
-    task_kinds = ("dcdt", "dmts")
-
     @property
     def sigma_init(self) -> float:
         """σ_fr, the spread of the random initial rates (0: every trial starts from r = 0)."""
@@ -419,13 +439,18 @@ class TaskFull(TaskFamily):
         return params["W_rec"].flatten(1).norm(dim=1)
 
 
-_CLASSES = {cls.name: cls for cls in (RankOne, RankK, FullCanonical, TaskLowRank, TaskFull)}
+if set(_CLASSES) != set(FAMILIES):  # pragma: no cover - a declared family without its class
+    raise ImportError(f"declared families {sorted(set(FAMILIES) - set(_CLASSES))} have no class")
 
 
 def make_family(name: str, N: int = 100, alpha: float = 0.5, **extra) -> Family:
-    """A model family by name (one of :data:`FAMILIES`) with its sizes and options."""
-    if name not in _CLASSES:
-        raise ValueError(f"model.family: unknown family {name!r}; expected one of {FAMILIES}")
+    """A model family by name (one of :data:`FAMILIES`) with its sizes and its declared options."""
+    declaration = families.declared(name)
+    unknown = sorted(set(extra) - set(declaration.options))
+    if unknown:
+        raise ValueError(
+            f"model.{unknown[0]}: not an option of {name} (options: {', '.join(declaration.options)})"
+        )
     return _CLASSES[name](N=N, alpha=alpha, extra=extra)
 
 
