@@ -2,7 +2,8 @@
 
 The workflow calls :func:`check_config` once at parse time (the only validation), so a bad key or value stops
 the run before any job starts, with the offending key named (``canonical.gd.fig2_sweep.epochz``).  The schema
-ships with the package (``config.schema.yaml`` beside this module); its list of figures is the registry's.
+ships with the package (``config.schema.yaml`` beside this module); its list of figures is the registry's,
+its model families, kernels and grid axes are those :mod:`ghostlearn.rnn.families` declares.
 A section is needed only when an enabled figure reads it (:data:`ghostlearn.registry.FIGURES`): a config of
 RNN experiments alone validates without any ``canonical`` section.
 """
@@ -21,11 +22,11 @@ import yaml
 
 from ghostlearn import registry
 from ghostlearn.oned import canonical
+from ghostlearn.rnn import families
+from ghostlearn.rnn.families import ANALYSABLE, GRID_AXES
 
 #: The config schema (JSON schema draft 2020-12, YAML), shipped as package data.
 SCHEMA_PATH = Path(__file__).resolve().with_name("config.schema.yaml")
-#: The model value each grid axis sets, and the families that have it.
-GRID_AXES = {"c": ("rank_one",), "output_l1_norm": ("task_full",)}
 #: Prefix of the T-scaling experiments generated from ``rnn.t_scaling`` (one per T).
 T_SCALING_PREFIX = "tscaling_T"
 
@@ -255,27 +256,16 @@ _TASK_SIZES = {
     "dcdt": ("n_in", "n_delay", "n_response", "trials_per_class"),
     "dmts": ("n_in", "n_delay", "n_response", "trials_per_class"),
 }
-_FAMILY_TASKS = {
-    "rank_one": ("delayed_activation",),
-    "rank_k": ("delayed_activation",),
-    "full_canonical": ("delayed_activation",),
-    "task_low_rank": ("dcdt", "dmts"),
-    "task_full": ("dcdt", "dmts"),
-}
-_FAMILY_OPTIONS = {
-    "rank_one": ("c", "trainable_c"),
-    "rank_k": ("K",),
-    "full_canonical": (),
-    "task_low_rank": ("K", "readout", "sigma_rec", "sigma_init"),
-    "task_full": ("readout", "sigma_rec", "sigma_init"),
-}
 
 
 def _rnn_errors(key: str, exp: dict) -> list[str]:
+    """What one RNN experiment entry gets wrong against its family's declaration
+    (:data:`ghostlearn.rnn.families.DECLARED`) and its own bounds."""
     errors = []
     family, kind = exp["model"]["family"], exp["task"]["kind"]
-    if kind not in _FAMILY_TASKS[family]:
-        errors.append(f"{key}.task.kind: {kind} cannot train {family} (needs {_FAMILY_TASKS[family]})")
+    declared = families.DECLARED[family]
+    if kind not in declared.task_kinds:
+        errors.append(f"{key}.task.kind: {kind} cannot train {family} (needs {declared.task_kinds})")
     errors += [
         f"{key}.task.{size}: required for {kind}" for size in _TASK_SIZES[kind] if size not in exp["task"]
     ]
@@ -284,17 +274,25 @@ def _rnn_errors(key: str, exp: dict) -> list[str]:
         for size in exp["task"]
         if size != "kind" and size not in _TASK_SIZES[kind]
     ]
-    options = set(exp["model"]) - {"family", "N", "alpha"}
+    options = set(exp["model"]) - set(families.COMMON_OPTIONS)
     errors += [
-        f"{key}.model.{opt}: not an option of {family} (options: {', '.join(_FAMILY_OPTIONS[family])})"
-        for opt in sorted(options - set(_FAMILY_OPTIONS[family]))
+        f"{key}.model.{opt}: not an option of {family} (options: {', '.join(declared.options)})"
+        for opt in sorted(options - set(declared.options))
     ]
-    if family in ("rank_k", "task_low_rank") and "K" not in exp["model"]:
-        errors.append(f"{key}.model.K: required for {family}")
-    if exp.get("count_fixed_points") and family != "rank_one":
-        errors.append(f"{key}.count_fixed_points: only rank_one networks have a one-dimensional flow")
-    if "output_l1_norm" in exp and family != "task_full":
-        errors.append(f"{key}.output_l1_norm: only task_full networks have an output normalisation")
+    errors += [
+        f"{key}.model.{opt}: required for {family}" for opt in declared.required if opt not in exp["model"]
+    ]
+    if exp.get("count_fixed_points") and not declared.flow:
+        flows = " and ".join(n for n, d in families.DECLARED.items() if d.flow)
+        errors.append(f"{key}.count_fixed_points: only {flows} networks have a one-dimensional flow")
+    if "output_l1_norm" in exp and "output_l1_norm" not in declared.grid_axes:
+        normalised = " and ".join(GRID_AXES["output_l1_norm"])
+        errors.append(f"{key}.output_l1_norm: only {normalised} networks have an output normalisation")
+    kernel = exp.get("kernel", "autograd")
+    if kernel not in declared.kernels:
+        errors.append(
+            f"{key}.kernel: {family} has no {kernel} kernel (kernels: {', '.join(declared.kernels)})"
+        )
     if isinstance(exp["learning_rates"], dict) and "critical_multiples" in exp["learning_rates"]:
         errors.append(f"{key}.learning_rates: critical_multiples is defined for the 1-D model only")
     for item in _checkpoint_items(exp):
@@ -324,10 +322,17 @@ def _range_errors(key: str, entry: dict) -> list[str]:
 
 
 def load_schema(schema_path: str | Path = SCHEMA_PATH) -> dict:
-    """The config schema, with the figure names of :data:`ghostlearn.registry.FIGURES` as the enum of
-    ``figures`` items (the file itself lists none, so the two cannot drift apart)."""
+    """The config schema, with what it enumerates taken from where it is declared (the file itself lists
+    none of it, so the two cannot drift apart): the figure names of :data:`ghostlearn.registry.FIGURES`
+    as the enum of ``figures`` items, and from :data:`ghostlearn.rnn.families.DECLARED` the enum of
+    ``model.family``, that of an RNN experiment's ``kernel`` and the axes of its ``grid``."""
     schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
     schema["properties"]["figures"]["items"] = {"enum": list(registry.FIGURES)}
+    defs = schema["$defs"]
+    defs["rnn_model"]["properties"]["family"]["enum"] = list(families.FAMILIES)
+    experiment = defs["rnn_experiment"]["properties"]
+    experiment["kernel"]["enum"] = list(families.KERNELS)
+    experiment["grid"]["properties"] = {axis: {"$ref": "#/$defs/grid_values"} for axis in GRID_AXES}
     return schema
 
 
@@ -480,16 +485,14 @@ def rnn_experiments(rnn: dict) -> dict[str, dict]:
     return experiments
 
 
-#: Families the checkpoint analysis knows (low-rank only at rank 2, where the latent flow is a plane).
-ANALYSABLE = ("rank_one", "task_low_rank", "task_full")
-
-
 def analysable(exp: dict) -> bool:
-    """Whether an RNN experiment is analysed: a known family (rank 2 if low-rank) that keeps checkpoints."""
+    """Whether an RNN experiment is analysed: a family the analysis knows (:data:`ANALYSABLE`, at its
+    declared rank: low rank only at K = 2, where the latent flow is a plane) that keeps checkpoints."""
     model = exp["model"]
     if model["family"] not in ANALYSABLE or not checkpoint_epochs(exp) or not exp.get("analyse", True):
         return False
-    return model["family"] != "task_low_rank" or model.get("K") == 2
+    rank = families.DECLARED[model["family"]].analysable_rank
+    return rank is None or model.get("K") == rank
 
 
 def gd_experiments(canon: dict) -> dict[str, dict]:

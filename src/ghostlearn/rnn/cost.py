@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from ghostlearn.rnn import families
+
 THROUGHPUT = Path(__file__).with_name("throughput.yaml")
 #: Points of the κ grid the rank-one fixed-point count evaluates the flow on (models.KAPPA_GRID).
 FLOW_POINTS = 1000
@@ -52,14 +54,9 @@ def task_trials(task: dict) -> int:
 
 def work_per_step(family: str, N: int, K: int = 1) -> int:
     """Multiply-adds per network, trial and time step of the forward pass (the backward pass is a
-    fixed multiple, folded into ``per_unit``)."""
-    return {
-        "rank_one": N,
-        "rank_k": N * min(K + 1, N),
-        "full_canonical": N * N,
-        "task_low_rank": N * (2 * K + 1),
-        "task_full": N * N,
-    }[family]
+    fixed multiple, folded into ``per_unit``), as the family declares it
+    (:attr:`ghostlearn.rnn.families.Declaration.work`)."""
+    return int(families.declared(family).work(N, K))
 
 
 @dataclass(frozen=True)
@@ -86,7 +83,7 @@ def job_shape(exp: dict, networks: int) -> JobShape:
     family, N = model["family"], int(model.get("N", 100))
     S, B = task_steps(task), task_trials(task)
     draws = 0
-    if family.startswith("task_"):
+    if families.declared(family).noisy:
         draws = (S * B * N if model.get("sigma_rec", 0) else 0) + (B * N if model.get("sigma_init", 0) else 0)
     return JobShape(
         family=family,

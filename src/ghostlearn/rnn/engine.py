@@ -21,10 +21,10 @@ import pandas as pd
 import torch
 
 from ghostlearn.io import atomic_path, provenance, write_table
+from ghostlearn.rnn.families import GRID_AXES, KERNELS
 from ghostlearn.rnn.models import KAPPA_GRID, Family, TaskFamily, init_networks
 
 OPTIMIZERS = ("sgd", "adam")
-KERNELS = ("autograd", "fused")
 ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-8
 
@@ -76,8 +76,8 @@ class TrainSpec:
                 raise ValueError(f"grid.{key}: needs one value per network")
 
 
-#: Model values a grid axis may set per network.
-NETWORK_VALUES = ("c", "output_l1_norm")
+#: Model values a grid axis may set per network: every grid axis a family declares.
+NETWORK_VALUES = tuple(GRID_AXES)
 #: Per-epoch records whose running time-average every job reports (Fig. 7 "time-averaged" summaries).
 AVERAGED = ("loss", "grad_norm", "accuracy", "weight_norm")
 
@@ -123,7 +123,14 @@ def recurrent_noise(steps: int, B: int, N: int, g: torch.Generator) -> torch.Ten
 
 
 class Trainer:
-    """Trains E networks of one family on one task; see :meth:`run`."""
+    """Trains E networks of one family on one task, one epoch per :meth:`step` (:func:`train` runs it).
+
+    One update (:meth:`step`) is: rescale the read-out (:meth:`_normalise_output`), the per-network
+    gradients (:meth:`_gradients`, by :meth:`_fused_gradients` or :meth:`_autograd_gradients`, both
+    drawing the epoch's noise with :meth:`_noise`), the epoch's records (:meth:`_record`, whose time
+    averages :meth:`_accumulate` keeps), the optimiser step (:meth:`_update`) and divergence
+    (:meth:`_mark_diverged`).  :meth:`state_dict` and :meth:`load_state_dict` are the resume points.
+    """
 
     def __init__(self, family: Family, task: TaskData, spec: TrainSpec, start: StartState | None = None):
         self.family, self.spec = family, spec
@@ -132,59 +139,95 @@ class Trainer:
         self.task = TaskData(
             task.inputs.to(self.device, self.dtype), task.targets.to(self.device, self.dtype)
         )
-        params, self.generators = init_networks(family, spec.seeds, self.dtype)
         E = len(spec.seeds)
         self.step_count = 0
-        if start is not None:
-            params = {k: v.to(self.dtype) for k, v in start.params.items()}
-            if start.generators is not None:
-                for g, state in zip(self.generators, start.generators, strict=True):
-                    g.set_state(state.clone())
-            self.step_count = int(start.step_count)
         self.frozen: set[str] = set()
-        if "c" in spec.network_values:
-            params["c"] = torch.tensor(spec.network_values["c"], dtype=self.dtype)
-            if not family.extra.get("trainable_c", False):
-                self.frozen.add("c")  # a fixed confidence per network: no update, not in the gradient norm
-        self.params = {k: v.to(self.device) for k, v in params.items()}
+        self.params = self._initial_params(start)
         self.lrs = torch.tensor(spec.lrs, dtype=self.dtype, device=self.device)
-        scales = spec.network_values.get("output_l1_norm")
-        if scales is None and spec.out_scale is not None:
-            scales = [spec.out_scale] * E
-        self.out_scale = (
-            None if scales is None else torch.tensor(scales, dtype=self.dtype, device=self.device)
-        )
-        adam = spec.optimizer == "adam"
-        self.moments = {
-            k: (torch.zeros_like(v), torch.zeros_like(v))
-            for k, v in self.params.items()
-            if adam and k not in self.frozen
-        }
-        if adam and start is not None and start.moments is not None:
-            self.moments = {
-                k: (m.to(self.device, self.dtype), v.to(self.device, self.dtype))
-                for k, (m, v) in start.moments.items()
-            }
+        self.out_scale = self._output_scales()
+        self.moments = self._initial_moments(start)
         self.totals: dict[str, torch.Tensor] = {}  # running sums of the AVERAGED records a family has
         self.averaged_epochs = 0
         self.diverged = torch.zeros(E, dtype=torch.bool, device=self.device)
         self.diverged_epoch = np.full(E, -1, dtype=np.int64)
         self.epoch = 0
-        if spec.kernel == "fused" and not hasattr(family, "fused_step"):
-            raise ValueError(f"kernel: {family.name} has no fused kernel; use autograd")
-        if spec.count_fixed_points and not hasattr(family, "flow_monitor"):
-            raise ValueError(f"count_fixed_points: {family.name} has no one-dimensional flow to count on")
+        self._check_family()
         self._grid = torch.linspace(*KAPPA_GRID, dtype=self.dtype, device=self.device)
-        self._forward = family.forward
-        self._fused = getattr(family, "fused_step", None)
-        if spec.compile:
-            self._forward = torch.compile(family.forward, dynamic=False)
-            if self._fused is not None:
-                self._fused = torch.compile(self._fused, dynamic=False)
+        self._forward, self._fused = self._kernels()
+
+    # -- set-up ----------------------------------------------------------------------------------------
+    def _initial_params(self, start: StartState | None) -> dict[str, torch.Tensor]:
+        """Every network's parameters on the device: the faithful initialisation of its seed (which also
+        seeds its random stream, :attr:`generators`), or the start state of a continuation; a grid's
+        per-network confidence ``c`` is added, frozen unless the family trains it."""
+        params, self.generators = init_networks(self.family, self.spec.seeds, self.dtype)
+        if start is not None:
+            params = {k: v.to(self.dtype) for k, v in start.params.items()}
+            if start.generators is not None:
+                self._set_generator_states(start.generators)
+            self.step_count = int(start.step_count)
+        if "c" in self.spec.network_values:
+            params["c"] = torch.tensor(self.spec.network_values["c"], dtype=self.dtype)
+            if not self.family.extra.get("trainable_c", False):
+                self.frozen.add("c")  # a fixed confidence per network: no update, not in the gradient norm
+        return {k: v.to(self.device) for k, v in params.items()}
+
+    def _output_scales(self) -> torch.Tensor | None:
+        """Per network, the ‖w_out‖₁ the read-out is normalised to (Fig. 8C: a grid axis, or one value
+        for the whole job), or None without normalisation."""
+        scales = self.spec.network_values.get("output_l1_norm")
+        if scales is None and self.spec.out_scale is not None:
+            scales = [self.spec.out_scale] * len(self.spec.seeds)
+        return None if scales is None else torch.tensor(scales, dtype=self.dtype, device=self.device)
+
+    def _initial_moments(self, start: StartState | None) -> dict:
+        """Adam's first and second moments of every updated parameter: zeros, or those a continuation
+        keeps; empty for SGD."""
+        if self.spec.optimizer != "adam":
+            return {}
+        if start is not None and start.moments is not None:
+            return self._moments_on_device(start.moments)
+        return {
+            k: (torch.zeros_like(v), torch.zeros_like(v))
+            for k, v in self.params.items()
+            if k not in self.frozen
+        }
+
+    def _moments_on_device(self, moments: dict) -> dict:
+        """Optimiser moments moved to this trainer's device and dtype."""
+        return {
+            k: (m.to(self.device, self.dtype), v.to(self.device, self.dtype)) for k, (m, v) in moments.items()
+        }
+
+    def _set_generator_states(self, states) -> None:
+        """Set each network's random stream to its saved state (one row of ``states`` per network)."""
+        for g, state in zip(self.generators, states, strict=True):
+            g.set_state(state.clone())
+
+    def _check_family(self) -> None:
+        """The spec asks only for what the family declares: one of its kernels, a one-dimensional flow
+        to count fixed points on."""
+        declaration = self.family.declaration
+        if self.spec.kernel not in (declaration.kernels if declaration is not None else KERNELS[:1]):
+            raise ValueError(f"kernel: {self.family.name} has no {self.spec.kernel} kernel; use autograd")
+        if self.spec.count_fixed_points and not (declaration is not None and declaration.flow):
+            raise ValueError(
+                f"count_fixed_points: {self.family.name} has no one-dimensional flow to count on"
+            )
+
+    def _kernels(self):
+        """(forward pass, fused step or None), compiled with torch.compile when the spec says so."""
+        forward, fused = self.family.forward, getattr(self.family, "fused_step", None)
+        if self.spec.compile:
+            forward = torch.compile(forward, dynamic=False)
+            if fused is not None:
+                fused = torch.compile(fused, dynamic=False)
+        return forward, fused
 
     # -- one update ------------------------------------------------------------------------------------
     def _noise(self):
-        """Per-network draws of the initial rates and the recurrent noise (task RNNs only)."""
+        """Per-network draws of the initial rates and the recurrent noise (task RNNs only): (r0 (E, B, N),
+        scaled noise (E, S, B, N) or None), each network drawing from its own stream, r0 before noise."""
         fam = self.family
         if not isinstance(fam, TaskFamily):
             return None, None
@@ -221,25 +264,33 @@ class Trainer:
         outputs = self._forward(params, self.task.targets, self.task.inputs, **kwargs)
         return outputs, self.family.loss(outputs, self.task.targets)
 
-    def step(self) -> dict[str, torch.Tensor]:
-        """One update of every live network; returns this epoch's per-network records."""
-        self._normalise_output()
-        monitored = self.family.flow_monitor(self.params, self._grid) if self.spec.count_fixed_points else {}
-        if self.spec.kernel == "fused":
-            if isinstance(self.family, TaskFamily):
-                r0, noise = self._noise()
-                task = (self.task.inputs, r0, noise)
-            else:
-                task = ()
-            outputs, loss, grads = self._fused(self.params, self.task.targets, *task)
-            grads = {k: g for k, g in grads.items() if k not in self.frozen}
+    def _fused_gradients(self):
+        """(outputs, loss, gradients of the updated parameters) from the family's hand-written kernel."""
+        if isinstance(self.family, TaskFamily):
+            r0, noise = self._noise()
+            task = (self.task.inputs, r0, noise)
         else:
-            leaves = {k: v.detach().requires_grad_(k not in self.frozen) for k, v in self.params.items()}
-            outputs, loss = self.evaluate(leaves)
-            live_loss = torch.where(self.diverged, torch.zeros_like(loss), loss)
-            trainable = [k for k in leaves if k not in self.frozen]
-            grads = torch.autograd.grad(live_loss.sum(), [leaves[k] for k in trainable])
-            grads = dict(zip(trainable, grads, strict=True))
+            task = ()
+        outputs, loss, grads = self._fused(self.params, self.task.targets, *task)
+        return outputs, loss, {k: g for k, g in grads.items() if k not in self.frozen}
+
+    def _autograd_gradients(self):
+        """(outputs, loss, gradients of the updated parameters) by autograd of the summed loss of the live
+        networks (each network's gradient is that of its own loss)."""
+        leaves = {k: v.detach().requires_grad_(k not in self.frozen) for k, v in self.params.items()}
+        outputs, loss = self.evaluate(leaves)
+        live_loss = torch.where(self.diverged, torch.zeros_like(loss), loss)
+        trainable = [k for k in leaves if k not in self.frozen]
+        grads = torch.autograd.grad(live_loss.sum(), [leaves[k] for k in trainable])
+        return outputs, loss, dict(zip(trainable, grads, strict=True))
+
+    def _gradients(self):
+        """(outputs, per-network loss, gradients) at the current parameters, by the spec's kernel."""
+        return self._fused_gradients() if self.spec.kernel == "fused" else self._autograd_gradients()
+
+    def _record(self, outputs, loss, grads, monitored: dict) -> dict[str, torch.Tensor]:
+        """The epoch's per-network records, evaluated before the update: loss, gradient norm, accuracy,
+        the weight norm where the family has one and the flow monitor's values."""
         record = {
             "loss": loss.detach(),
             "grad_norm": self.family.grad_norm(grads).detach(),
@@ -249,24 +300,42 @@ class Trainer:
         if weight_norm is not None:
             record["weight_norm"] = weight_norm
         record.update(monitored)
+        return record
+
+    def _accumulate(self, record: dict[str, torch.Tensor]) -> None:
+        """Add the epoch's AVERAGED records to the running sums (in float64) of :meth:`time_averages`."""
         for key in AVERAGED:
             if key in record:
                 value = record[key].detach().to(torch.float64)
                 self.totals[key] = self.totals[key] + value if key in self.totals else value
         self.averaged_epochs += 1
-        self._update(grads)
-        self.epoch += 1
-        bad = ~torch.isfinite(loss.detach()) | ~torch.isfinite(record["grad_norm"])
+
+    def _mark_diverged(self, loss: torch.Tensor, grad_norm: torch.Tensor) -> None:
+        """Freeze, from now on, every network whose loss, gradient norm or updated parameters are not
+        finite, and note the epoch it diverged at."""
+        bad = ~torch.isfinite(loss.detach()) | ~torch.isfinite(grad_norm)
         for value in self.params.values():  # a row sum is finite iff every entry is (or overflows)
             bad |= ~torch.isfinite(value.reshape(value.shape[0], -1).sum(1))
         newly = bad & ~self.diverged
         if newly.any():
             self.diverged_epoch[newly.cpu().numpy()] = self.epoch
             self.diverged |= newly
+
+    def step(self) -> dict[str, torch.Tensor]:
+        """One update of every live network; returns this epoch's per-network records."""
+        self._normalise_output()
+        monitored = self.family.flow_monitor(self.params, self._grid) if self.spec.count_fixed_points else {}
+        outputs, loss, grads = self._gradients()
+        record = self._record(outputs, loss, grads, monitored)
+        self._accumulate(record)
+        self._update(grads)
+        self.epoch += 1
+        self._mark_diverged(loss, record["grad_norm"])
         record["diverged"] = self.diverged.clone()
         return record
 
-    def _update(self, grads):
+    def _update(self, grads) -> None:
+        """One optimiser step of every parameter of the live networks (diverged ones keep theirs)."""
         live = ~self.diverged
         all_live = bool(live.all())
         self.step_count += 1
@@ -278,24 +347,26 @@ class Trainer:
             if self.spec.optimizer == "sgd":
                 new = p - lr * grad
             else:
-                m, v = self.moments[name]
-                b1, b2 = ADAM_BETAS
-                m_new = b1 * m + (1 - b1) * grad
-                v_new = b2 * v + (1 - b2) * grad * grad
-                denom = (v_new.sqrt() / math.sqrt(1 - b2**self.step_count)) + ADAM_EPS
-                new = p - (lr / (1 - b1**self.step_count)) * m_new / denom
-                self.moments[name] = (
-                    (m_new, v_new)
-                    if all_live
-                    else (
-                        torch.where(keep, m_new, m),
-                        torch.where(keep, v_new, v),
-                    )
-                )
+                new = self._adam(name, p, grad, lr, None if all_live else keep)
             self.params[name] = (new if all_live else torch.where(keep, new, p)).detach()
+
+    def _adam(self, name: str, p, grad, lr, keep) -> torch.Tensor:
+        """Adam's new value of parameter ``name`` (torch.optim.Adam's arithmetic, per-network rates);
+        updates its moments, those of the networks in ``keep`` only (None: all)."""
+        m, v = self.moments[name]
+        b1, b2 = ADAM_BETAS
+        m_new = b1 * m + (1 - b1) * grad
+        v_new = b2 * v + (1 - b2) * grad * grad
+        denom = (v_new.sqrt() / math.sqrt(1 - b2**self.step_count)) + ADAM_EPS
+        new = p - (lr / (1 - b1**self.step_count)) * m_new / denom
+        self.moments[name] = (
+            (m_new, v_new) if keep is None else (torch.where(keep, m_new, m), torch.where(keep, v_new, v))
+        )
+        return new
 
     # -- checkpoints -----------------------------------------------------------------------------------
     def state_dict(self) -> dict:
+        """Everything a resumed run needs to continue bit for bit, on CPU, with the job's provenance."""
         return {
             "epoch": self.epoch,
             "step_count": self.step_count,
@@ -320,6 +391,7 @@ class Trainer:
         return {f"mean_{k}": (v / n).cpu().numpy() for k, v in self.totals.items()}
 
     def load_state_dict(self, state: dict) -> None:
+        """Continue from a :meth:`state_dict` of this same job (fingerprint and seeds must match)."""
         if state.get("fingerprint", "") != self.spec.fingerprint or list(state["seeds"]) != list(
             self.spec.seeds
         ):
@@ -327,12 +399,8 @@ class Trainer:
         self.epoch = int(state["epoch"])
         self.step_count = int(state["step_count"])
         self.params = {k: v.to(self.device, self.dtype) for k, v in state["params"].items()}
-        self.moments = {
-            k: (m.to(self.device, self.dtype), v.to(self.device, self.dtype))
-            for k, (m, v) in state["moments"].items()
-        }
-        for g, s in zip(self.generators, state["generators"], strict=True):
-            g.set_state(s.clone())
+        self.moments = self._moments_on_device(state["moments"])
+        self._set_generator_states(state["generators"])
         self.diverged = state["diverged"].to(self.device)
         self.diverged_epoch = state["diverged_epoch"].numpy().copy()
         if "totals" not in state:

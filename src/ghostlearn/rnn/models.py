@@ -21,6 +21,7 @@ from torch import nn
 
 from ghostlearn.rnn import families
 from ghostlearn.rnn.families import FAMILIES, Declaration
+
 #: Initial state of every unit of the canonical models.
 CANONICAL_X0 = -0.3
 #: κ grid of the authors' rank-one flow curves: linspace(−15, 15, 1000).

@@ -21,6 +21,7 @@ from ghostlearn.rnn.engine import (
     save_atomic,
     train,
 )
+from ghostlearn.rnn.families import DECLARED
 from ghostlearn.rnn.models import Family, make_family
 
 
@@ -29,7 +30,7 @@ def family_from_config(exp: dict) -> Family:
     model = dict(exp["model"])
     name = model.pop("family")
     N, alpha = model.pop("N", 100), model.pop("alpha", 0.5)
-    if name.startswith("task_"):
+    if "readout" in DECLARED[name].options:
         model.setdefault("readout", "tanh" if exp["task"]["kind"] == "dcdt" else "sigmoid")
     return make_family(name, N=N, alpha=alpha, **model)
 
