@@ -12,12 +12,14 @@
 # # Figure 2 — the 1-D model: loss landscape, abrupt learning, critical learning rate
 # (a) L(r): closed form (a → ∞) and the Euler-simulated model at finite confidences; (b, c) gradient
 # descent below and above η_c = 3π⁴/(32T⁵); (d) loss vs learning rate after several epochs, with the
-# cliff just above η_c.
+# cliff just above η_c: mean ± SEM over the starts (population std / √n, as the authors), drawn by seaborn from
+# every start's loss.
 
 # %% tags=["parameters"]
 landscape = "results/tables/landscape.csv"
 trajectories = "results/tables/gd_fig2_pair_trajectories.csv"
 sweep = "results/tables/gd_fig2_sweep_loss_vs_lr.csv"
+sweep_starts = "results/tables/gd_fig2_sweep_loss_per_start.csv"
 cliff = "results/tables/gd_fig2_sweep_cliff.csv"
 confidences = [0.1, 1.0]
 figures_dir = "results/figures"
@@ -25,18 +27,21 @@ figures_dir = "results/figures"
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
+import seaborn as sns
 
 from ghostlearn import style
 from ghostlearn.io import read_table
 from ghostlearn.oned import canonical
 from ghostlearn.registry import PANELS
+from ghostlearn.tables.sweeps import population_sem_interval
 
 style.apply()
 land = read_table(landscape, ["confidence", "r", "r_over_ropt", "loss"])
 traj = read_table(trajectories, ["run", "lr", "T", "epoch", "r", "loss"])
 loss_lr = read_table(sweep, ["lr", "lr_over_critical", "epoch", "mean_loss", "sem_loss"])
+starts = read_table(sweep_starts, ["lr", "start", "epoch", "loss"])
 cliffs = read_table(cliff, ["epoch", "cliff_lr", "cliff_over_critical", "all_fail_lr"])
-for name, table in {"landscape": land, "trajectories": traj, "sweep": loss_lr}.items():
+for name, table in {"landscape": land, "trajectories": traj, "sweep": loss_lr, "starts": starts}.items():
     values = table.select_dtypes("number").replace(np.inf, 0).to_numpy()
     assert np.isfinite(values).all(), f"{name}: non-finite values"
 missing = set(confidences) - set(land["confidence"])
@@ -82,11 +87,20 @@ def draw_r_changes(ax):
 
 
 def draw_loss_vs_lr(ax):
-    epochs = sorted(loss_lr["epoch"].unique())
+    epochs = sorted(starts["epoch"].unique())
     colors = plt.cm.viridis(np.linspace(0.1, 0.9, len(epochs)))
     for epoch, color in zip(epochs, colors, strict=True):
-        rows = loss_lr[loss_lr["epoch"] == epoch].sort_values("lr")
-        ax.errorbar(rows["lr"], rows["mean_loss"], rows["sem_loss"], color=color, label=str(epoch))
+        # drawn before the axes are log-scaled: seaborn averages in the scaled coordinates
+        sns.lineplot(
+            starts[starts["epoch"] == epoch],
+            x="lr",
+            y="loss",
+            errorbar=population_sem_interval,
+            err_style="bars",
+            color=color,
+            label=str(epoch),
+            ax=ax,
+        )
     ax.axvline(eta_c, color="grey", linestyle=":", label="η_c")
     all_fail = cliffs["all_fail_lr"].min()
     if np.isfinite(all_fail):

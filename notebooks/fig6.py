@@ -10,14 +10,16 @@
 
 # %% [markdown]
 # # Figure 6 — critical learning rate in RNNs, and the rank remedy
-# (A) Mean ± SEM over seeds of the loss against the learning rate at several training times, for the
-# rank-one RNN and the "full" canonical model (trainable read-out; not a matched model, docs/methods.md §5 item
+# (A) Mean ± SEM over seeds (population std / √n, as the authors; drawn by seaborn from the per-network
+# losses) of the loss against the learning rate at several training times, for the rank-one RNN and the
+# "full" canonical model (trainable read-out; not a matched model, docs/methods.md §5 item
 # 18): a valley whose right wall is a cliff (marked). (B) Learning curves (loss / first loss) per rank K at
 # each learning rate, and the fraction of seeds that learned (final / first loss < 1e-2) against K: as η
 # grows, low ranks fail first.
 
 # %% tags=["parameters"]
 loss_vs_lr = "results/tables/fig6a_loss_vs_lr.csv"
+losses = "results/tables/fig6a_losses.csv"
 cliff = "results/tables/fig6a_cliff.csv"
 learned = "results/tables/fig6b_fraction_learned.csv"
 curves = "results/tables/fig6b_learning_curves.parquet"
@@ -26,18 +28,22 @@ figures_dir = "results/figures"
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
+import seaborn as sns
 
 from ghostlearn import style
 from ghostlearn.io import read_table
 from ghostlearn.registry import PANELS
+from ghostlearn.tables.sweeps import population_sem_interval
 
 style.apply()
 summary = read_table(loss_vs_lr, ["experiment", "lr", "epoch", "mean_loss", "sem_loss"])
+per_network = read_table(losses, ["experiment", "network", "lr", "seed", "epoch", "loss"])
 cliffs = read_table(cliff, ["experiment", "epoch", "cliff_lr"])
 fractions = read_table(learned, ["K", "lr", "fraction_learned"])
 learning = read_table(curves, ["K", "lr", "seed", "epoch", "normalised_loss"])
 assert set(summary["experiment"]) == {"fig6a_rank_one", "fig6a_full"}, "Fig. 6A needs both models"
 assert np.isfinite(summary["mean_loss"]).all(), "non-finite mean losses"
+assert np.isfinite(per_network["loss"]).all(), "non-finite per-network losses"
 assert fractions["fraction_learned"].between(0, 1).all()
 print(cliffs.to_string(index=False))
 print(fractions.pivot(index="K", columns="lr", values="fraction_learned").round(2).to_string())
@@ -45,12 +51,21 @@ print(fractions.pivot(index="K", columns="lr", values="fraction_learned").round(
 
 # %%
 def draw_loss_vs_lr(ax, experiment):
-    rows = summary[summary["experiment"] == experiment]
+    rows = per_network[per_network["experiment"] == experiment]
     epochs = sorted(rows["epoch"].unique())
     colors = plt.cm.autumn(np.linspace(0, 0.85, len(epochs)))
     for epoch, color in zip(epochs, colors, strict=True):
-        part = rows[rows["epoch"] == epoch].sort_values("lr")
-        ax.errorbar(part["lr"], part["mean_loss"], part["sem_loss"], color=color, label=f"{epoch:,}")
+        # drawn before the axes are log-scaled: seaborn averages in the scaled coordinates
+        sns.lineplot(
+            rows[rows["epoch"] == epoch],
+            x="lr",
+            y="loss",
+            errorbar=population_sem_interval,
+            err_style="bars",
+            color=color,
+            label=f"{epoch:,}",
+            ax=ax,
+        )
     for epoch, color in zip(epochs, colors, strict=True):
         lr = cliffs[(cliffs["experiment"] == experiment) & (cliffs["epoch"] == epoch)]["cliff_lr"]
         if len(lr) and np.isfinite(lr.iloc[0]):

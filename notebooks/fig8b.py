@@ -11,12 +11,14 @@
 # %% [markdown]
 # # Figure 8B — lowering the output confidence rescues rank-one RNNs stuck in the no-learning zone
 # Ablation: runs that learned and then fell back into the zone (selection in fig8b_selection.csv) are
-# continued from the switch epoch with a lower confidence c (fresh SGD); mean ± SEM accuracy and gradient
-# norm, black before the switch, viridis_r by log c after, every `plot_every`-th c (the authors: every
-# third from index 2). Learnable confidence: c trained from 10, reset to 1 at the phase boundary.
+# continued from the switch epoch with a lower confidence c (fresh SGD); mean ± SEM (population std / √n, as
+# the authors; drawn by seaborn from the per-run rows) accuracy and gradient norm, black before the switch,
+# viridis_r by log c after, every `plot_every`-th c (the authors: every third from index 2). Learnable
+# confidence: c trained from 10, reset to 1 at the phase boundary.
 
 # %% tags=["parameters"]
 curves = "results/tables/fig8b_ablation_curves.csv"
+runs = "results/tables/fig8b_ablation_runs.csv"
 learnable = "results/tables/fig8b_learnable.csv"
 landmarks = "results/tables/fig8b_landmarks.csv"
 switch_epoch = 6000
@@ -26,10 +28,12 @@ figures_dir = "results/figures"
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
+import seaborn as sns
 
 from ghostlearn import style
 from ghostlearn.io import read_table
 from ghostlearn.registry import PANELS
+from ghostlearn.tables.sweeps import ABLATION_LEAD, population_sem_interval, shown_values
 
 style.apply()
 marks = read_table(landmarks, ["experiment", "landmark", "value"])
@@ -37,13 +41,12 @@ run = read_table(learnable, ["epoch", "loss", "grad_norm", "phase"])
 print(marks.to_string(index=False))
 selected = int(marks[marks["landmark"] == "selected_runs"]["value"].iloc[0])
 if selected:
-    table = read_table(
-        curves, ["c", "epoch", "mean_accuracy", "sem_accuracy", "mean_grad_norm", "sem_grad_norm"]
-    )
-    confidences = np.sort(table["c"].dropna().unique())
-    shown = confidences[2::plot_every] if len(confidences) > 2 else confidences
+    table = read_table(curves, ["c", "epoch", "mean_accuracy", "mean_grad_norm"])
+    per_run = read_table(runs, ["c", "epoch", "network", "seed", "accuracy", "grad_norm"])
+    shown = shown_values(table["c"], plot_every)
+    assert set(per_run["c"].dropna()) == set(shown), "the per-run table holds other values of c than drawn"
 else:
-    table, shown = None, []
+    table, per_run, shown = None, None, []
 
 
 # %%
@@ -51,30 +54,19 @@ def draw_ablation(ax, column, log=False):
     if table is None:
         ax.text(0.5, 0.5, "no run learned and fell back", transform=ax.transAxes, ha="center")
         return
-    before = table[table["c"].isna() & (table["epoch"] >= switch_epoch - 200)]
-    ax.plot(before["epoch"], before[f"mean_{column}"], color="black")
-    ax.fill_between(
-        before["epoch"],
-        before[f"mean_{column}"] - before[f"sem_{column}"],
-        before[f"mean_{column}"] + before[f"sem_{column}"],
-        color="black",
-        alpha=0.2,
-        lw=0,
-    )
+    # mean ± SEM bands, drawn before the axes are log-scaled (seaborn averages in the scaled coordinates)
+    band = {
+        "x": "epoch",
+        "y": column,
+        "errorbar": population_sem_interval,
+        "err_kws": {"alpha": 0.2, "lw": 0},
+    }
+    sns.lineplot(per_run[per_run["c"].isna()], color="black", **band, ax=ax)
     colors = plt.cm.viridis_r(np.linspace(0, 1, len(shown)))
     for c, color in zip(shown, colors, strict=True):
-        rows = table[table["c"] == c]
-        ax.plot(rows["epoch"], rows[f"mean_{column}"], color=color, label=f"{c:.3g}")
-        ax.fill_between(
-            rows["epoch"],
-            rows[f"mean_{column}"] - rows[f"sem_{column}"],
-            rows[f"mean_{column}"] + rows[f"sem_{column}"],
-            color=color,
-            alpha=0.2,
-            lw=0,
-        )
+        sns.lineplot(per_run[per_run["c"] == c], color=color, label=f"{c:.3g}", **band, ax=ax)
     ax.axvline(switch_epoch, color="red", linestyle="--")
-    ax.set_xlim(switch_epoch - 200, table["epoch"].max())
+    ax.set_xlim(switch_epoch - ABLATION_LEAD, table["epoch"].max())
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("Epoch")

@@ -10,6 +10,7 @@ from ghostlearn.oned.tables import (
     critical_lr_table,
     fixed_point_table,
     landscape_table,
+    loss_per_start,
     loss_vs_lr,
     power_law_table,
     run_gd,
@@ -57,6 +58,20 @@ def test_fig2d_reference_landmarks(sweep):
     smallest = summary[summary["lr"] == summary["lr"].min()].set_index("epoch")["mean_loss"]
     assert smallest[1000] == pytest.approx(0.68, abs=0.01)
     assert smallest[10000] == pytest.approx(0.61, abs=0.01)
+
+
+def test_loss_per_start_gives_the_mean_and_population_sem(sweep):
+    """Fig. 2d is drawn from every start's loss: its mean and population SEM per (lr, epoch) are the
+    summary's."""
+    runs, history, summary = sweep
+    starts = loss_per_start(runs, history, [1000, 10000])
+    assert len(starts) == len(runs) * 2 and set(starts["start"]) == set(range(10))
+    grouped = starts.groupby(["lr_index", "epoch"])["loss"]
+    drawn = pd.DataFrame({"mean": grouped.mean(), "sem": grouped.std(ddof=0) / np.sqrt(grouped.size())})
+    table = summary.merge(drawn.reset_index(), on=["lr_index", "epoch"], validate="one_to_one")
+    assert len(table) == len(summary)
+    np.testing.assert_allclose(table["mean"], table["mean_loss"], rtol=1e-12)
+    np.testing.assert_allclose(table["sem"], table["sem_loss"], rtol=1e-12, atol=1e-18)
 
 
 def test_loss_vs_lr_rejects_unstored_epochs(sweep):

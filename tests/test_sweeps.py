@@ -131,6 +131,78 @@ def test_ablation_selects_runs_that_learned_and_fell_back():
     result = sweeps.before_after(curves, 100).set_index("c")
     assert result.loc[0.01, "accuracy_before"] == 0.5 and result.loc[0.01, "accuracy_after"] == 1.0
     assert result.loc[10.0, "accuracy_after"] == 0.5 and result.loc[10.0, "epoch_before"] == 100
+    # the per-run rows the panels draw: the selected run from ABLATION_LEAD epochs before the switch
+    phase1_nets = pd.DataFrame({"network": [0, 1, 2], "seed": [7, 8, 9]})
+    runs = sweeps.ablation_runs(phase1, continuation, nets.assign(seed=7), selection, phase1_nets, 100, 3)
+    assert set(runs["seed"]) == {7} and runs["epoch"].min() == max(1, 100 - sweeps.ABLATION_LEAD)
+    assert_per_seed_rows_give_the_curves(runs, curves, "c", ["accuracy", "grad_norm"])
+
+
+def assert_per_seed_rows_give_the_curves(runs, curves, axis, columns):
+    """Grouped per (axis value, epoch), the per-seed rows give the mean/sem columns of ``curves``."""
+    for column in columns:
+        grouped = runs.groupby([axis, "epoch"], dropna=False)[column]
+        drawn = pd.DataFrame({"mean": grouped.mean(), "sem": grouped.apply(sweeps._sem)}).reset_index()
+        table = curves.merge(drawn, on=[axis, "epoch"], validate="one_to_one")
+        assert len(table) == len(drawn)
+        np.testing.assert_allclose(table["mean"], table[f"mean_{column}"], rtol=1e-12, atol=0)
+        np.testing.assert_allclose(table["sem"], table[f"sem_{column}"], rtol=1e-12, atol=1e-15)
+
+
+def test_shown_values_are_every_nth_from_the_third():
+    grid = np.logspace(-3, 1, 30)
+    np.testing.assert_array_equal(sweeps.shown_values([np.nan, *grid[::-1]], 3), grid[2::3])
+    np.testing.assert_array_equal(sweeps.shown_values([2.0, 1.0, np.nan], 3), [1.0, 2.0])
+
+
+def test_phase_runs_give_the_phase_curves():
+    rng = np.random.default_rng(1)
+    phase1 = pd.DataFrame(
+        {"network": np.repeat([0, 1, 2], 3), "epoch": np.tile([1, 2, 3], 3), "accuracy": rng.uniform(size=9)}
+    ).assign(grad_norm=1.0, loss=1.0)
+    nets = pd.DataFrame(
+        {
+            "network": range(6),
+            "seed": [0, 1, 2] * 2,
+            "start_epoch": 3,
+            "output_l1_norm": [1.0] * 3 + [np.inf] * 3,
+        }
+    )
+    continuation = pd.DataFrame(
+        {"network": np.repeat(range(6), 2), "epoch": np.tile([1, 2], 6), "accuracy": rng.uniform(size=12)}
+    ).assign(grad_norm=1.0, loss=1.0)
+    curves = sweeps.phase_curves(phase1, continuation, nets, "output_l1_norm")
+    runs = sweeps.phase_runs(phase1, continuation, nets.iloc[:3], nets, "output_l1_norm")
+    assert list(runs.columns) == ["output_l1_norm", "epoch", "network", "seed", "accuracy"]
+    assert set(runs.loc[runs["output_l1_norm"].notna(), "epoch"]) == {4, 5}
+    assert_per_seed_rows_give_the_curves(runs, curves, "output_l1_norm", ["accuracy"])
+
+
+def test_seaborn_draws_the_authors_sem_from_the_per_network_losses():
+    """With population_sem_interval, sns.lineplot draws loss_vs_lr's mean ± SEM (population std / sqrt(n)),
+    not seaborn's errorbar="se" (ddof=1)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    networks, history, _ = sweep_tables([1.0, 0.6, 0.01, 0.02], seeds=3)
+    history["loss"] *= np.random.default_rng(0).uniform(0.5, 1.5, len(history))
+    history.loc[5, "loss"] = np.inf  # diverged: counts with its first loss in both
+    summary = sweeps.loss_vs_lr(networks, history, [10]).sort_values("lr")
+    per_network = sweeps.losses_at(networks, history, [10])
+    assert len(per_network) == summary["n"].sum() and np.isfinite(per_network["loss"]).all()
+    fig, ax = plt.subplots()
+    for errorbar in (sweeps.population_sem_interval, "se"):
+        sns.lineplot(per_network, x="lr", y="loss", errorbar=errorbar, err_style="bars", ax=ax)
+    mean, (bars, sample_bars) = ax.lines[0].get_ydata(), ax.collections
+    plt.close(fig)
+    np.testing.assert_allclose(mean, summary["mean_loss"], rtol=1e-12)
+    segments = np.array(bars.get_segments())  # per lr: (x, low), (x, high)
+    np.testing.assert_allclose(segments[:, 0, 1], summary["mean_loss"] - summary["sem_loss"], rtol=1e-12)
+    np.testing.assert_allclose(segments[:, 1, 1], summary["mean_loss"] + summary["sem_loss"], rtol=1e-12)
+    assert not np.allclose(np.array(sample_bars.get_segments())[:, 1, 1], segments[:, 1, 1])
 
 
 def test_power_law_fit_recovers_the_exponent_beside_the_theory():

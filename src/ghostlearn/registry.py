@@ -103,6 +103,7 @@ FIGURES: dict[str, Figure] = {
                 "landscape": "landscape.csv",
                 "trajectories": "gd_fig2_pair_trajectories.csv",
                 "sweep": "gd_fig2_sweep_loss_vs_lr.csv",
+                "sweep_starts": "gd_fig2_sweep_loss_per_start.csv",
                 "cliff": "gd_fig2_sweep_cliff.csv",
             },
             settings={"confidences": "config:canonical.landscape.fig2a_confidences"},
@@ -187,6 +188,7 @@ FIGURES: dict[str, Figure] = {
             experiment_prefixes=("fig6b_",),
             tables={
                 "loss_vs_lr": "fig6a_loss_vs_lr.csv",
+                "losses": "fig6a_losses.csv",
                 "cliff": "fig6a_cliff.csv",
                 "learned": "fig6b_fraction_learned.csv",
                 "curves": "fig6b_learning_curves.parquet",
@@ -194,6 +196,7 @@ FIGURES: dict[str, Figure] = {
             builder="ghostlearn.tables.sweeps:fig6_tables",
             builder_outputs={
                 "loss_vs_lr": "fig6a_loss_vs_lr.csv",
+                "losses": "fig6a_losses.csv",
                 "cliff": "fig6a_cliff.csv",
                 "learned": "fig6b_fraction_learned.csv",
                 "curves": "fig6b_learning_curves.parquet",
@@ -266,6 +269,7 @@ FIGURES: dict[str, Figure] = {
             experiments=("fig8b_ablation", "fig8b_learnable"),
             tables={
                 "curves": "fig8b_ablation_curves.csv",
+                "runs": "fig8b_ablation_runs.csv",
                 "learnable": "fig8b_learnable.csv",
                 "landmarks": "fig8b_landmarks.csv",
             },
@@ -277,6 +281,7 @@ FIGURES: dict[str, Figure] = {
             builder_outputs={
                 "selection": "fig8b_selection.csv",
                 "curves": "fig8b_ablation_curves.csv",
+                "runs": "fig8b_ablation_runs.csv",
                 "learnable": "fig8b_learnable.csv",
             },
             sources={
@@ -288,6 +293,7 @@ FIGURES: dict[str, Figure] = {
             builder_settings={
                 "switch_epoch": "start_epoch:fig8b_ablation",
                 "window": f"config:{_RNN_FIGURES}.ablation_window",
+                "plot_every": f"config:{_RNN_FIGURES}.ablation_plot_every",
             },
             landmarks="ghostlearn.tables.sweeps:fig8b_landmarks",
             landmark_inputs={
@@ -305,10 +311,10 @@ FIGURES: dict[str, Figure] = {
             title="Figure 8C",
             panels=("fig8c_accuracies",),
             experiments=("fig8c",),
-            tables={"curves": "fig8c_curves.csv"},
+            tables={"curves": "fig8c_curves.csv", "runs": "fig8c_runs.csv"},
             settings={"switch_epoch": "start_epoch:fig8c"},
             builder="ghostlearn.tables.sweeps:fig8c_tables",
-            builder_outputs={"curves": "fig8c_curves.csv"},
+            builder_outputs={"curves": "fig8c_curves.csv", "runs": "fig8c_runs.csv"},
             sources={"phase1": "parent:fig8c", "continuation": "fig8c"},
             landmarks="ghostlearn.tables.sweeps:fig8c_landmarks",
             landmark_inputs={"curves": "fig8c_curves.csv"},

@@ -23,6 +23,7 @@ rule gd_summary:
         history=gd_history("{experiment}"),
     output:
         summary="results/tables/gd_{experiment}_loss_vs_lr.csv",
+        starts="results/tables/gd_{experiment}_loss_per_start.csv",
         cliff="results/tables/gd_{experiment}_cliff.csv",
     log:
         "results/logs/aggregate/gd_{experiment}.log",

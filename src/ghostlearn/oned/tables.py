@@ -121,18 +121,35 @@ def run_gd(exp: dict, task: pd.DataFrame, progress: bool = False) -> tuple[pd.Da
     return runs, history
 
 
-def loss_vs_lr(runs: pd.DataFrame, history: pd.DataFrame, epochs) -> pd.DataFrame:
-    """Mean ± SEM (std/√n, population std as the authors) of L over the starts of each learning rate.
-
-    One row per (learning rate, epoch); also the fraction of starts that are in the no-learning zone by
-    that epoch.
-    """
+def losses_at(runs: pd.DataFrame, history: pd.DataFrame, epochs) -> pd.DataFrame:
+    """Per run (learning rate and start) and report epoch, the loss :func:`loss_vs_lr` averages, and
+    whether the run is in the no-learning zone by then (the Fig. 2d per-start rows)."""
     epochs = list(epochs)
     missing = sorted(set(epochs) - set(history["epoch"].unique()))
     if missing:
         raise ValueError(f"epochs {missing} are not stored in the history")
     table = history[history["epoch"].isin(epochs)].merge(runs, on="run")
     table["in_zone"] = (table["first_zone_epoch"] >= 0) & (table["first_zone_epoch"] <= table["epoch"])
+    return table
+
+
+#: Columns of the per-start table of a sweep (gd_<experiment>_loss_per_start.csv).
+PER_START_COLUMNS = ["run", "lr_index", "lr", "lr_over_critical", "start", "epoch", "loss"]
+
+
+def loss_per_start(runs: pd.DataFrame, history: pd.DataFrame, epochs) -> pd.DataFrame:
+    """The loss of every start at each report epoch: the rows Fig. 2d's mean ± SEM is drawn from."""
+    table = losses_at(runs, history, epochs)[PER_START_COLUMNS]
+    return table.sort_values(["epoch", "lr_index", "start"], ignore_index=True)
+
+
+def loss_vs_lr(runs: pd.DataFrame, history: pd.DataFrame, epochs) -> pd.DataFrame:
+    """Mean ± SEM (std/√n, population std as the authors) of L over the starts of each learning rate.
+
+    One row per (learning rate, epoch); also the fraction of starts that are in the no-learning zone by
+    that epoch.
+    """
+    table = losses_at(runs, history, epochs)
     grouped = table.groupby(["lr_index", "lr", "lr_over_critical", "epoch"], as_index=False)
     summary = grouped.agg(
         mean_loss=("loss", "mean"),

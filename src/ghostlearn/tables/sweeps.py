@@ -16,8 +16,19 @@ from ghostlearn.tables.runs import ExperimentTables
 
 
 def _sem(values: pd.Series) -> float:
-    """Standard error as the authors: population std / sqrt(n)."""
+    """Standard error as the authors: population std / sqrt(n) (in float64, as seaborn aggregates)."""
+    values = values.astype(float)
     return float(values.std(ddof=0) / np.sqrt(len(values))) if len(values) else float("nan")
+
+
+def population_sem_interval(values) -> tuple[float, float]:
+    """Mean ± the authors' SEM (:func:`_sem`: population std / sqrt(n)), as a seaborn ``errorbar`` callable.
+
+    seaborn's ``errorbar="se"`` uses the sample std (ddof=1); with this, ``sns.lineplot(...,
+    errorbar=population_sem_interval)`` draws the mean ± SEM of the tables' mean/sem columns."""
+    values = pd.Series(values, dtype=float)
+    mean, sem = float(values.mean()), _sem(values)
+    return mean - sem, mean + sem
 
 
 def with_networks(history: pd.DataFrame, networks: pd.DataFrame, columns=("lr", "seed")) -> pd.DataFrame:
@@ -32,20 +43,33 @@ def with_networks(history: pd.DataFrame, networks: pd.DataFrame, columns=("lr", 
 # -- Figure 6A: loss against learning rate at fixed training times, and the cliff ----------------------
 
 
-def loss_vs_lr(networks: pd.DataFrame, history: pd.DataFrame, epochs) -> pd.DataFrame:
-    """Mean ± SEM over seeds of the loss at each report epoch, per learning rate (Fig. 6A, 6-scaling).
+def losses_at(networks: pd.DataFrame, history: pd.DataFrame, epochs) -> pd.DataFrame:
+    """Per network and report epoch, the loss that :func:`loss_vs_lr` averages (Fig. 6A's per-seed rows).
 
-    A diverged network (non-finite loss) counts with its first-epoch loss: it made no progress.
-    Columns: lr, epoch, mean_loss, sem_loss, n, mean_first_loss.
+    A diverged network (non-finite loss) counts with its first-epoch loss: it made no progress.  The loss
+    is float64 (the history stores float32): averaged in float64, as seaborn averages what it draws.
+    Columns: network, epoch, loss, lr, (seed,) first_loss.
     """
     epochs = sorted(int(e) for e in epochs)
     missing = sorted(set(epochs) - set(history["epoch"].unique()))
     if missing:
         raise ValueError(f"epochs {missing} are not stored in the history")
-    table = history[history["epoch"].isin(epochs)].merge(
-        networks[["network", "lr", "first_loss"]], on="network", validate="many_to_one"
+    keep = ["network", "lr", *(["seed"] if "seed" in networks else []), "first_loss"]
+    table = history.loc[history["epoch"].isin(epochs), ["network", "epoch", "loss"]].merge(
+        networks[keep], on="network", validate="many_to_one"
     )
-    table["loss"] = table["loss"].where(np.isfinite(table["loss"]), table["first_loss"])
+    loss = table["loss"].astype(float)
+    table["loss"] = loss.where(np.isfinite(loss), table["first_loss"])
+    return table
+
+
+def loss_vs_lr(networks: pd.DataFrame, history: pd.DataFrame, epochs) -> pd.DataFrame:
+    """Mean ± SEM over seeds of the loss at each report epoch, per learning rate (Fig. 6A, 6-scaling).
+
+    The per-network losses are :func:`losses_at`'s (a diverged network counts with its first-epoch loss).
+    Columns: lr, epoch, mean_loss, sem_loss, n, mean_first_loss.
+    """
+    table = losses_at(networks, history, epochs)
     grouped = table.groupby(["lr", "epoch"])
     summary = grouped.agg(
         mean_loss=("loss", "mean"), n=("loss", "size"), mean_first_loss=("first_loss", "mean")
@@ -253,15 +277,52 @@ def ablation_curves(
     return pd.DataFrame(rows, columns=columns)
 
 
+#: Fig. 8B draws the shared first phase from this many epochs before the switch.
+ABLATION_LEAD = 200
+
+
+def shown_values(values, every: int) -> np.ndarray:
+    """Fig. 8B: the grid values drawn: of the sorted distinct non-NaN ``values``, every ``every``-th from
+    the third (the authors: every third from index 2); all of them when there are at most two."""
+    values = np.sort(pd.Series(values, dtype=float).dropna().unique())
+    return values[2::every] if len(values) > 2 else values
+
+
+def ablation_runs(
+    phase1: pd.DataFrame,
+    continuation: pd.DataFrame,
+    networks: pd.DataFrame,
+    selection: pd.DataFrame,
+    phase1_networks: pd.DataFrame,
+    switch_epoch: int,
+    plot_every: int,
+) -> pd.DataFrame:
+    """The per-run rows behind :func:`ablation_curves` that Fig. 8B draws: the selected runs' first phase
+    from :data:`ABLATION_LEAD` epochs before the switch (c = NaN), and their continuations at the values of
+    c in :func:`shown_values`.  Columns: c, epoch, network, seed, accuracy, grad_norm (float64, so that a CSV
+    keeps the float32 history values exactly)."""
+    chosen = set(selection.loc[selection["selected"], "network"])
+    columns = ["c", "epoch", "network", "seed", "accuracy", "grad_norm"]
+    before = phase1[phase1["network"].isin(chosen) & (phase1["epoch"] >= switch_epoch - ABLATION_LEAD)]
+    before = before.merge(phase1_networks[["network", "seed"]], on="network", validate="many_to_one")
+    after = with_networks(continuation, networks, columns=("parent", "c", "seed"))
+    after = after[after["parent"].isin(chosen)]
+    after = after[after["c"].isin(shown_values(after["c"], plot_every))]
+    table = pd.concat([before.assign(c=np.nan)[columns], after[columns]], ignore_index=True)
+    return table.astype({"accuracy": float, "grad_norm": float})
+
+
 def _mean_row(group: pd.DataFrame, epoch, value) -> dict:
+    """Mean ± SEM of one (value, epoch) group, in float64 (the history stores float32)."""
+    accuracy, grad_norm, loss = (group[c].astype(float) for c in ("accuracy", "grad_norm", "loss"))
     return {
         "c": float(value),
         "epoch": int(epoch),
-        "mean_accuracy": float(group["accuracy"].mean()),
-        "sem_accuracy": _sem(group["accuracy"]),
-        "mean_grad_norm": float(group["grad_norm"].mean()),
-        "sem_grad_norm": _sem(group["grad_norm"]),
-        "mean_loss": float(group["loss"].mean()),
+        "mean_accuracy": float(accuracy.mean()),
+        "sem_accuracy": _sem(accuracy),
+        "mean_grad_norm": float(grad_norm.mean()),
+        "sem_grad_norm": _sem(grad_norm),
+        "mean_loss": float(loss.mean()),
         "n": len(group),
     }
 
@@ -301,6 +362,23 @@ def phase_curves(
     rows += [_mean_row(group, epoch, value) for (value, epoch), group in after.groupby([axis, "epoch"])]
     table = pd.DataFrame(rows).rename(columns={"c": axis})
     return table
+
+
+def phase_runs(
+    phase1: pd.DataFrame,
+    continuation: pd.DataFrame,
+    phase1_networks: pd.DataFrame,
+    networks: pd.DataFrame,
+    axis: str,
+) -> pd.DataFrame:
+    """The per-seed rows behind :func:`phase_curves` (Fig. 8C draws their accuracy): the shared first phase
+    (axis value NaN), then each continuation on the global epoch axis.  Columns: ``axis``, epoch, network,
+    seed, accuracy (float64, so that a CSV keeps the float32 history values exactly)."""
+    columns = [axis, "epoch", "network", "seed", "accuracy"]
+    before = phase1.merge(phase1_networks[["network", "seed"]], on="network", validate="many_to_one")
+    after = with_networks(continuation, networks, columns=(axis, "seed"))
+    table = pd.concat([before.assign(**{axis: np.nan})[columns], after[columns]], ignore_index=True)
+    return table.astype({"accuracy": float})
 
 
 def concatenated_history(phases: list[tuple[pd.DataFrame, pd.DataFrame]]) -> pd.DataFrame:
@@ -419,13 +497,17 @@ def fig6_tables(
     cliff_fraction: float = 0.5,
     learned_ratio: float = 1e-2,
 ) -> dict[str, pd.DataFrame]:
-    """Figure 6: loss vs learning rate and its cliff per reported epoch (6A), fraction learned per rank K
-    and learning rate and the normalised learning curves (6B)."""
-    summaries, cliffs = [], []
+    """Figure 6: loss vs learning rate (mean ± SEM, and the per-network losses the panels draw) and its
+    cliff per reported epoch (6A), fraction learned per rank K and learning rate and the normalised
+    learning curves (6B)."""
+    summaries, losses, cliffs = [], [], []
     for run in (rank_one, full):
         epochs = run.spec["report_epochs"] or [run.spec["epochs"]]
-        summary = loss_vs_lr(_need(run, "networks", _NETWORKS6), _need(run, "history", _HISTORY6), epochs)
+        networks, history = _need(run, "networks", _NETWORKS6), _need(run, "history", _HISTORY6)
+        summary = loss_vs_lr(networks, history, epochs)
         summaries.append(summary.assign(experiment=run.name))
+        per_seed = losses_at(networks, history, epochs)[["network", "lr", "seed", "epoch", "loss"]]
+        losses.append(per_seed.sort_values(["lr", "epoch", "seed"]).assign(experiment=run.name))
         cliffs.append(cliff_per_epoch(summary, cliff_fraction).assign(experiment=run.name))
     tables = {run.spec["model"]["K"]: _need(run, "networks", _NETWORKS6) for run in ranks}
     curves = []
@@ -437,6 +519,7 @@ def fig6_tables(
         curves.append(history.assign(K=K, normalised_loss=history["loss"] / history["first_loss"]))
     return {
         "loss_vs_lr": pd.concat(summaries, ignore_index=True),
+        "losses": pd.concat(losses, ignore_index=True),
         "cliff": pd.concat(cliffs, ignore_index=True),
         "learned": fraction_learned(tables, learned_ratio),
         "curves": pd.concat(curves, ignore_index=True),
@@ -579,18 +662,35 @@ def fig8b_tables(
     learnable: ExperimentTables,
     switch_epoch: int,
     window: int = 50,
+    plot_every: int = 3,
 ) -> dict[str, pd.DataFrame]:
     """Figure 8B: the first-phase runs that learned and then fell back (selection), their accuracy and
-    gradient around the confidence change per c, and the learnable-confidence run on one epoch axis."""
+    gradient around the confidence change per c (mean ± SEM, and the per-run rows the panels draw: every
+    ``plot_every``-th c), and the learnable-confidence run on one epoch axis."""
     phase1 = _need(ablation_phase1, "history", _HISTORY8)
     selection = ablation_selection(phase1, switch_epoch, window)
     networks = _need(ablation, "networks", [*_NETWORKS8, "parent", "c"])
-    curves = ablation_curves(phase1, _need(ablation, "history", _HISTORY8), networks, selection)
+    continuation = _need(ablation, "history", _HISTORY8)
+    curves = ablation_curves(phase1, continuation, networks, selection)
+    runs = ablation_runs(
+        phase1,
+        continuation,
+        networks,
+        selection,
+        _need(ablation_phase1, "networks", ["network", "seed"]),
+        switch_epoch,
+        plot_every,
+    )
     phases = [
         (_need(run, "history", _HISTORY8), _need(run, "networks", _NETWORKS8))
         for run in (learnable_phase1, learnable)
     ]
-    return {"selection": selection, "curves": curves, "learnable": concatenated_history(phases)}
+    return {
+        "selection": selection,
+        "curves": curves,
+        "runs": runs,
+        "learnable": concatenated_history(phases),
+    }
 
 
 def fig8b_landmarks(
@@ -652,15 +752,14 @@ def fig8b_landmarks(
 
 def fig8c_tables(phase1: ExperimentTables, continuation: ExperimentTables) -> dict[str, pd.DataFrame]:
     """Figure 8C: mean ± SEM accuracy per normalisation level against the global epoch (the shared first
-    phase once)."""
+    phase once), and the per-seed accuracies the panel draws."""
     networks = _need(continuation, "networks", ["network", "seed", "start_epoch", "output_l1_norm"])
-    curves = phase_curves(
-        _need(phase1, "history", _HISTORY8),
-        _need(continuation, "history", _HISTORY8),
-        networks,
-        "output_l1_norm",
+    history1, history2 = _need(phase1, "history", _HISTORY8), _need(continuation, "history", _HISTORY8)
+    curves = phase_curves(history1, history2, networks, "output_l1_norm")
+    runs = phase_runs(
+        history1, history2, _need(phase1, "networks", ["network", "seed"]), networks, "output_l1_norm"
     )
-    return {"curves": curves}
+    return {"curves": curves, "runs": runs}
 
 
 def fig8c_landmarks(curves: pd.DataFrame, switch_epoch: int) -> pd.DataFrame:
