@@ -286,3 +286,25 @@ def test_settings_share_the_slow_point_tolerances():
     strict = TrajectorySettings(ghost_tol=0.005)  # q = 0.01 at the normal-form ghost: now too fast
     table = detect(NormalForm(0.01), NORMAL_STARTS, strict, dt=0.05, steps=4000, bound=10)
     assert list(table["kind"]) == ["slow"]
+
+
+def test_agreement_summary_sums_checkpoints_per_experiment_and_kind():
+    import pandas as pd
+
+    from ghostlearn.dynamics.checkpoints import agreement_summary
+
+    part = pd.DataFrame(
+        {
+            "network": [0, 0, 0, 0],
+            "epoch": [1, 1, 2, 2],
+            "kind": ["ghost", "fixed", "ghost", "fixed"],
+            "n_grid": [1, 2, 0, 1],
+            "n_trajectory": [2, 2, 1, 1],
+            "matched_grid": [1, 2, 0, 1],
+            "matched_trajectory": [1, 2, 0, 1],
+        }
+    )
+    summary = agreement_summary({"exp": part}).set_index("kind")
+    assert summary.loc["ghost", ["n_grid", "n_trajectory", "matched_grid"]].tolist() == [1, 3, 1]
+    assert summary.loc["ghost", "trajectory_found_by_grid"] == pytest.approx(1 / 3)
+    assert summary.loc["fixed", "grid_found_by_trajectory"] == 1.0

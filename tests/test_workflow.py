@@ -237,3 +237,13 @@ def test_a_dry_run_plans_without_storing_the_job_plan_and_an_rnn_only_config_bui
     sweep = run(snakemake_cmd("-n", "--configfile", "config/examples/sweep.yaml"), workdir)
     assert sweep.returncode == 0, sweep.stderr[-4000:]
     assert "train_rnn" in sweep.stdout + sweep.stderr
+
+
+def test_both_ghost_detectors_run_on_the_rank_two_checkpoints(built: Path):
+    table = pd.read_csv(built / "results/tables/detector_agreement.csv")
+    assert set(table["experiment"]) == {"fig4_dcdt", "fig4_dmts"}
+    assert set(table["kind"]) == {"fixed", "ghost", "slow"}
+    assert (table["matched_grid"] <= table["n_grid"]).all()
+    assert (table["matched_trajectory"] <= table["n_trajectory"]).all()
+    fixed = table[table["kind"] == "fixed"]
+    assert (fixed["n_grid"] > 0).all() and (fixed["grid_found_by_trajectory"] == 1.0).all()

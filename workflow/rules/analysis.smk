@@ -42,3 +42,47 @@ rule analyse_checkpoints:
         analysis=config["analysis"],
     script:
         "../scripts/analyse_checkpoints.py"
+
+
+rule detect_trajectory_ghosts:
+    input:
+        checkpoints="results/runs/rnn/{experiment}/job{job}/checkpoints.pt",
+        points="results/analysis/rnn/{experiment}/job{job}/points.parquet",
+    output:
+        points="results/analysis/rnn/{experiment}/job{job}/trajectory_points.parquet",
+        agreement="results/analysis/rnn/{experiment}/job{job}/detector_agreement.parquet",
+    log:
+        "results/logs/analysis/rnn_{experiment}_job{job}_trajectory_ghosts.log",
+    benchmark:
+        "results/benchmarks/analysis/rnn_{experiment}_job{job}_trajectory_ghosts.tsv"
+    conda:
+        ENV
+    threads: 1
+    params:
+        experiment=lambda wc: RNN[wc.experiment],
+        analysis=config["analysis"],
+    script:
+        "../scripts/detect_trajectory_ghosts.py"
+
+
+rule detector_agreement:
+    input:
+        agreements=[
+            path
+            for name in DETECTED
+            for path in rnn_job_files(
+                name, "detector_agreement.parquet", "results/analysis/rnn"
+            )
+        ],
+    output:
+        "results/tables/detector_agreement.csv",
+    log:
+        "results/logs/aggregate/detector_agreement.log",
+    benchmark:
+        "results/benchmarks/aggregate/detector_agreement.tsv"
+    conda:
+        ENV
+    params:
+        experiments=[name for name in DETECTED for _ in RNN_JOBS[name]],
+    script:
+        "../scripts/detector_agreement.py"

@@ -108,6 +108,13 @@ if workflow.is_main_process and RNN:
             file=sys.stderr,
         )
 ANALYSED = [name for name, exp in RNN.items() if analysable(exp)]
+#: Analysed rank-2 experiments the trajectory-based detector also runs on (analysis.trajectory_detector).
+DETECTED = [
+    name
+    for name in ANALYSED
+    if RNN[name]["model"]["family"] == "task_low_rank"
+    and config["analysis"]["trajectory_detector"]["enabled"]
+]
 
 TASKS = {
     task_name(spec): spec
@@ -313,4 +320,6 @@ def all_targets():
     targets += [f"results/tables/gd_{name}_loss_vs_lr.csv" for name in CANON["gd"]]
     targets += [run_table(name, "networks") for name in RNN]
     targets += [run_table(name, "ghosts") for name in ANALYSED]
+    if DETECTED:
+        targets.append("results/tables/detector_agreement.csv")
     return targets

@@ -185,3 +185,81 @@ def _projected(family, params, i, network, epoch, run, basis, task) -> pd.DataFr
     frame.update({name: value.ravel() for name, value in coords.items()})
     frame.update(output=outputs.ravel(), target=targets.ravel())
     return pd.DataFrame(frame)
+
+
+def detector_comparison(
+    family: Family, checkpoints: dict, grid_points: pd.DataFrame, analysis: dict, log=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rank-2 task networks: the trajectory-based detector (:mod:`~ghostlearn.dynamics.trajectory_ghosts`)
+    on every network's latent flow at every checkpoint, started from a grid over the flow-map window,
+    and its agreement per kind with the grid + Newton points of :func:`analyse_job` (``grid_points``) on
+    the same flow.  Settings: ``analysis.trajectory_detector`` (``fixed_tol`` and ``ghost_tol`` shared).
+
+    Returns (points: network, epoch and the detector's columns; agreement: network, epoch, kind, n_grid,
+    n_trajectory, matched_grid, matched_trajectory)."""
+    from ghostlearn.dynamics import trajectory_ghosts as tg
+
+    if family.name != "task_low_rank":
+        raise ValueError(f"the trajectory detector compares rank-2 latent flows, not {family.name}")
+    opts = analysis["trajectory_detector"]
+    settings = tg.TrajectorySettings.from_slow_points(
+        settings_from_config(analysis), eig_tol=opts["eig_tol"], merge_distance=opts["merge_distance"]
+    )
+    grid = analysis["grid"]
+    starts = tg.grid_starts(grid["lo"], grid["hi"], opts["starts_per_axis"])
+    ids = checkpoints["networks"]
+    points, agreements = [], []
+    for epoch in sorted(k for k in checkpoints if isinstance(k, int)):
+        for i, network in enumerate(ids):
+            field, _, _ = _latent(checkpoints[epoch], i)
+            found = tg.detect(field, starts, settings, dt=opts["dt"], steps=opts["steps"])
+            mine = grid_points[(grid_points["network"] == network) & (grid_points["epoch"] == epoch)]
+            agree = tg.agreement(
+                mine,
+                found,
+                opts["match_distance"],
+                coords=["kappa_1", "kappa_2"],
+                kinds=["fixed", "ghost", "slow"],
+            ).rename(
+                columns={
+                    "n_a": "n_grid",
+                    "n_b": "n_trajectory",
+                    "matched_a": "matched_grid",
+                    "matched_b": "matched_trajectory",
+                }
+            )
+            points.append(found.assign(network=network, epoch=epoch))
+            agreements.append(agree.assign(network=network, epoch=epoch))
+        if log:
+            print(f"epoch {epoch}: trajectory detector on {len(ids)} networks", file=log, flush=True)
+    front = ["network", "epoch"]
+    points = pd.concat(points, ignore_index=True)
+    agreement = pd.concat(agreements, ignore_index=True)
+    return (
+        points[front + [c for c in points.columns if c not in front]],
+        agreement[front + [c for c in agreement.columns if c not in front]],
+    )
+
+
+def agreement_summary(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per experiment and kind, the two detectors' point counts over every network and checkpoint, how
+    many of each detector's points the other found, and those fractions."""
+    rows = []
+    for experiment, table in tables.items():
+        for kind, part in table.groupby("kind", sort=True):
+            n_grid, n_traj = int(part["n_grid"].sum()), int(part["n_trajectory"].sum())
+            m_grid, m_traj = int(part["matched_grid"].sum()), int(part["matched_trajectory"].sum())
+            rows.append(
+                {
+                    "experiment": experiment,
+                    "kind": kind,
+                    "checkpoints": len(part),
+                    "n_grid": n_grid,
+                    "n_trajectory": n_traj,
+                    "matched_grid": m_grid,
+                    "matched_trajectory": m_traj,
+                    "grid_found_by_trajectory": m_grid / n_grid if n_grid else float("nan"),
+                    "trajectory_found_by_grid": m_traj / n_traj if n_traj else float("nan"),
+                }
+            )
+    return pd.DataFrame(rows)
