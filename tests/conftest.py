@@ -1,8 +1,10 @@
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,3 +36,24 @@ def copy_workflow(dest: Path) -> Path:
 def workdir(tmp_path: Path) -> Path:
     """A copy of the workflow in a temporary directory."""
     return copy_workflow(tmp_path)
+
+
+@dataclass
+class NormalForm:
+    """dx/dt = x² + r, dy/dt = −y: the saddle-node normal form embedded in 2-D."""
+
+    r: float
+
+    def __call__(self, k):
+        return np.stack([k[:, 0] ** 2 + self.r, -k[:, 1]], axis=1)
+
+    def jacobian(self, k):
+        J = np.zeros((len(k), 2, 2))
+        J[:, 0, 0] = 2 * k[:, 0]
+        J[:, 1, 1] = -1
+        return J
+
+    def hessians(self, k):
+        H = np.zeros((len(k), 2, 2, 2))
+        H[:, 0, 0, 0] = 2
+        return H

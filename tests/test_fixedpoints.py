@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from conftest import NormalForm
 
 from ghostlearn.dynamics.fixedpoints import (
     LatentField,
@@ -19,27 +20,6 @@ from ghostlearn.dynamics.fixedpoints import (
     rank_one_points,
     speed_map,
 )
-
-
-@dataclass
-class NormalForm:
-    """dx/dt = x² + r, dy/dt = −y: the saddle-node normal form embedded in 2-D."""
-
-    r: float
-
-    def __call__(self, k):
-        return np.stack([k[:, 0] ** 2 + self.r, -k[:, 1]], axis=1)
-
-    def jacobian(self, k):
-        J = np.zeros((len(k), 2, 2))
-        J[:, 0, 0] = 2 * k[:, 0]
-        J[:, 1, 1] = -1
-        return J
-
-    def hessians(self, k):
-        H = np.zeros((len(k), 2, 2, 2))
-        H[:, 0, 0, 0] = 2
-        return H
 
 
 @dataclass

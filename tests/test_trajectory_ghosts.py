@@ -1,11 +1,10 @@
 """The trajectory-based ghost detector (after PyGhostID, arXiv 2604.05194) on systems with known answers,
 and against the grid + Newton detector of fixedpoints."""
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import NormalForm
 
 from ghostlearn.dynamics.fixedpoints import LatentField, SlowPointSettings, latent_points, newton_minimise
 from ghostlearn.dynamics.trajectory_ghosts import (
@@ -18,28 +17,6 @@ from ghostlearn.dynamics.trajectory_ghosts import (
     integrate,
     trajectory_slow_points,
 )
-
-
-@dataclass
-class NormalForm:
-    """dx/dt = x² + r, dy/dt = −y: the saddle-node normal form embedded in 2-D."""
-
-    r: float
-
-    def __call__(self, k):
-        return np.stack([k[:, 0] ** 2 + self.r, -k[:, 1]], axis=1)
-
-    def jacobian(self, k):
-        J = np.zeros((len(k), 2, 2))
-        J[:, 0, 0] = 2 * k[:, 0]
-        J[:, 1, 1] = -1
-        return J
-
-    def hessians(self, k):
-        H = np.zeros((len(k), 2, 2, 2))
-        H[:, 0, 0, 0] = 2
-        return H
-
 
 NORMAL_STARTS = np.array([[-2.0, 0.5], [-1.5, -0.5], [-1.0, 0.3], [-2.0, -1.0]])
 

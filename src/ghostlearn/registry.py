@@ -40,7 +40,8 @@ class Figure:
     config).  ``experiments``: the RNN experiments it draws (``rnn.experiments`` names; any sizes),
     ``experiment_prefixes``: and every experiment whose name starts with one of these (at least one each).
     ``gd``: the gradient-descent experiments (``canonical.gd`` names); ``canonical``: the other sections of
-    ``canonical`` it reads.  ``tables``: notebook inputs (name -> file under results/tables/);
+    ``canonical`` it reads.  ``tables``: notebook inputs (name -> file under results/tables/) besides the
+    builder's outputs, which the notebook always receives (:attr:`notebook_tables`);
     ``run_tables``: per-experiment table kinds of each of ``experiments`` given to the notebook as
     ``<kind>_<experiment>``.  ``settings``: notebook parameters read off the config (name -> reference,
     see :func:`resolve`).  ``builder``: for a sweep figure, the package function that turns its
@@ -74,12 +75,29 @@ class Figure:
     landmark_settings: Mapping[str, str] = field(default_factory=dict)
 
     @property
+    def notebook_tables(self) -> dict[str, str]:
+        """Every table the notebook is given: the builder's outputs and ``tables``."""
+        return {**self.builder_outputs, **self.tables}
+
+    @property
     def caption_file(self) -> str:
         return self.caption or f"{self.name}.rst"
 
 
 _RNN_FIGURES = "rnn_figures"
 _DROP = {"drop_fraction": "config:analysis.drop_fraction"}
+_RUN_LANDMARKS = {"history_*": "rnn_*_history.parquet", "ghosts_*": "rnn_*_ghost_vs_drop.csv"}
+_CLIFF = {"cliff_fraction": f"config:{_RNN_FIGURES}.cliff_fraction"}
+_SWEEP_RULES = {**_CLIFF, "learned_ratio": f"config:{_RNN_FIGURES}.learned_ratio"}
+_FIG7_RULES = {"figures": f"config:{_RNN_FIGURES}"}
+_FIG1 = {"field": "fig1_vector_field.csv", "fixed_points": "fig1_fixed_points.csv"}
+_FIG2 = {
+    "landscape": "landscape.csv",
+    "trajectories": "gd_fig2_pair_trajectories.csv",
+    "sweep": "gd_fig2_sweep_loss_vs_lr.csv",
+    "cliff": "gd_fig2_sweep_cliff.csv",
+}
+_THEORY = {"table": "theory_critical_lr.csv", "fit": "theory_power_law.csv"}
 
 FIGURES: dict[str, Figure] = {
     figure.name: figure
@@ -89,9 +107,9 @@ FIGURES: dict[str, Figure] = {
             title="Figure 1",
             panels=("fig1_pos", "fig1_neg"),
             canonical=("vector_field",),
-            tables={"field": "fig1_vector_field.csv", "fixed_points": "fig1_fixed_points.csv"},
+            tables=_FIG1,
             landmarks="ghostlearn.oned.tables:fig1_landmarks",
-            landmark_inputs={"field": "fig1_vector_field.csv", "fixed_points": "fig1_fixed_points.csv"},
+            landmark_inputs=_FIG1,
         ),
         Figure(
             name="fig2",
@@ -99,21 +117,10 @@ FIGURES: dict[str, Figure] = {
             panels=("fig2a_loss", "fig2b_loss_decrease", "fig2c_r_changes", "fig2d_final_loss_vs_lr"),
             gd=("fig2_pair", "fig2_sweep"),
             canonical=("landscape",),
-            tables={
-                "landscape": "landscape.csv",
-                "trajectories": "gd_fig2_pair_trajectories.csv",
-                "sweep": "gd_fig2_sweep_loss_vs_lr.csv",
-                "sweep_starts": "gd_fig2_sweep_loss_per_start.csv",
-                "cliff": "gd_fig2_sweep_cliff.csv",
-            },
+            tables={**_FIG2, "sweep_starts": "gd_fig2_sweep_loss_per_start.csv"},
             settings={"confidences": "config:canonical.landscape.fig2a_confidences"},
             landmarks="ghostlearn.oned.tables:fig2_landmarks",
-            landmark_inputs={
-                "landscape": "landscape.csv",
-                "trajectories": "gd_fig2_pair_trajectories.csv",
-                "sweep": "gd_fig2_sweep_loss_vs_lr.csv",
-                "cliff": "gd_fig2_sweep_cliff.csv",
-            },
+            landmark_inputs=_FIG2,
         ),
         Figure(
             name="fig3",
@@ -128,13 +135,13 @@ FIGURES: dict[str, Figure] = {
             ),
             experiments=("fig3_small_lr", "fig3_large_lr"),
             run_tables=("history", "points", "fields"),
-            tables={"epochs": "fig3_epochs.csv", "landmarks": "fig3_landmarks.csv"},
+            tables={"landmarks": "fig3_landmarks.csv"},
             builder="ghostlearn.tables.runs:fig3_tables",
             builder_outputs={"epochs": "fig3_epochs.csv"},
             sources={"small": "fig3_small_lr", "large": "fig3_large_lr"},
             builder_settings=_DROP,
             landmarks="ghostlearn.tables.runs:run_landmarks",
-            landmark_inputs={"history_*": "rnn_*_history.parquet", "ghosts_*": "rnn_*_ghost_vs_drop.csv"},
+            landmark_inputs=_RUN_LANDMARKS,
             landmark_settings=_DROP,
         ),
         Figure(
@@ -154,7 +161,7 @@ FIGURES: dict[str, Figure] = {
             tables={"landmarks": "fig4_landmarks.csv"},
             settings={"fixed_tol": "config:analysis.fixed_tol", "ghost_tol": "config:analysis.ghost_tol"},
             landmarks="ghostlearn.tables.runs:run_landmarks",
-            landmark_inputs={"history_*": "rnn_*_history.parquet", "ghosts_*": "rnn_*_ghost_vs_drop.csv"},
+            landmark_inputs=_RUN_LANDMARKS,
             landmark_settings=_DROP,
         ),
         Figure(
@@ -172,7 +179,7 @@ FIGURES: dict[str, Figure] = {
             run_tables=("history", "points", "trajectories"),
             tables={"landmarks": "fig5_landmarks.csv"},
             landmarks="ghostlearn.tables.runs:run_landmarks",
-            landmark_inputs={"history_*": "rnn_*_history.parquet", "ghosts_*": "rnn_*_ghost_vs_drop.csv"},
+            landmark_inputs=_RUN_LANDMARKS,
             landmark_settings=_DROP,
         ),
         Figure(
@@ -186,13 +193,6 @@ FIGURES: dict[str, Figure] = {
             ),
             experiments=("fig6a_rank_one", "fig6a_full"),
             experiment_prefixes=("fig6b_",),
-            tables={
-                "loss_vs_lr": "fig6a_loss_vs_lr.csv",
-                "losses": "fig6a_losses.csv",
-                "cliff": "fig6a_cliff.csv",
-                "learned": "fig6b_fraction_learned.csv",
-                "curves": "fig6b_learning_curves.parquet",
-            },
             builder="ghostlearn.tables.sweeps:fig6_tables",
             builder_outputs={
                 "loss_vs_lr": "fig6a_loss_vs_lr.csv",
@@ -202,16 +202,10 @@ FIGURES: dict[str, Figure] = {
                 "curves": "fig6b_learning_curves.parquet",
             },
             sources={"rank_one": "fig6a_rank_one", "full": "fig6a_full", "ranks": "fig6b_*"},
-            builder_settings={
-                "cliff_fraction": f"config:{_RNN_FIGURES}.cliff_fraction",
-                "learned_ratio": f"config:{_RNN_FIGURES}.learned_ratio",
-            },
+            builder_settings=_SWEEP_RULES,
             landmarks="ghostlearn.tables.sweeps:fig6_landmarks",
             landmark_inputs={"cliff": "fig6a_cliff.csv", "learned": "fig6b_fraction_learned.csv"},
-            landmark_settings={
-                "cliff_fraction": f"config:{_RNN_FIGURES}.cliff_fraction",
-                "learned_ratio": f"config:{_RNN_FIGURES}.learned_ratio",
-            },
+            landmark_settings=_SWEEP_RULES,
         ),
         Figure(
             name="fig7",
@@ -228,15 +222,7 @@ FIGURES: dict[str, Figure] = {
                 "fig7_saturation_outputs",
             ),
             experiments=("fig7_dcdt", "fig7_dmts", "fig7_saturation"),
-            tables={
-                "networks": "fig7_networks.csv",
-                "stuck": "fig7_stuck.csv",
-                "cases": "fig7_cases.csv",
-                "saturation": "fig7_saturation_history.csv",
-                "rates": "fig7_saturation_rates.csv",
-                "outputs": "fig7_saturation_outputs.csv",
-                "landmarks": "fig7_landmarks.csv",
-            },
+            tables={"landmarks": "fig7_landmarks.csv"},
             builder="ghostlearn.tables.sweeps:fig7_tables",
             builder_outputs={
                 "networks": "fig7_networks.csv",
@@ -248,10 +234,10 @@ FIGURES: dict[str, Figure] = {
             },
             sources={"dcdt": "fig7_dcdt", "dmts": "fig7_dmts", "saturation": "fig7_saturation"},
             builder_checkpoints=("saturation",),
-            builder_settings={"figures": f"config:{_RNN_FIGURES}"},
+            builder_settings=_FIG7_RULES,
             landmarks="ghostlearn.tables.sweeps:fig7_landmarks",
             landmark_inputs={"stuck": "fig7_stuck.csv", "saturation": "fig7_saturation_history.csv"},
-            landmark_settings={"figures": f"config:{_RNN_FIGURES}"},
+            landmark_settings=_FIG7_RULES,
         ),
         Figure(
             name="fig8a",
@@ -267,12 +253,7 @@ FIGURES: dict[str, Figure] = {
             title="Figure 8B",
             panels=("fig8b_confidence_acc", "fig8b_confidence_grad", "fig8b_learnable_confidence"),
             experiments=("fig8b_ablation", "fig8b_learnable"),
-            tables={
-                "curves": "fig8b_ablation_curves.csv",
-                "runs": "fig8b_ablation_runs.csv",
-                "learnable": "fig8b_learnable.csv",
-                "landmarks": "fig8b_landmarks.csv",
-            },
+            tables={"landmarks": "fig8b_landmarks.csv"},
             settings={
                 "switch_epoch": "start_epoch:fig8b_ablation",
                 "plot_every": f"config:{_RNN_FIGURES}.ablation_plot_every",
@@ -311,7 +292,6 @@ FIGURES: dict[str, Figure] = {
             title="Figure 8C",
             panels=("fig8c_accuracies",),
             experiments=("fig8c",),
-            tables={"curves": "fig8c_curves.csv", "runs": "fig8c_runs.csv"},
             settings={"switch_epoch": "start_epoch:fig8c"},
             builder="ghostlearn.tables.sweeps:fig8c_tables",
             builder_outputs={"curves": "fig8c_curves.csv", "runs": "fig8c_runs.csv"},
@@ -325,20 +305,15 @@ FIGURES: dict[str, Figure] = {
             title="Theory check",
             panels=("theory_critical_lr",),
             canonical=("theory_check",),
-            tables={"table": "theory_critical_lr.csv", "fit": "theory_power_law.csv"},
+            tables=_THEORY,
             landmarks="ghostlearn.oned.tables:theory_landmarks",
-            landmark_inputs={"table": "theory_critical_lr.csv", "fit": "theory_power_law.csv"},
+            landmark_inputs=_THEORY,
         ),
         Figure(
             name="rnn_scaling",
             title="Beyond the paper: critical learning rate against T",
             panels=("rnn_scaling_critical_lr",),
             experiment_prefixes=("tscaling_T",),
-            tables={
-                "loss_vs_lr": "rnn_scaling_loss_vs_lr.csv",
-                "critical": "rnn_scaling_critical_lr.csv",
-                "fit": "rnn_scaling_power_law.csv",
-            },
             builder="ghostlearn.tables.sweeps:rnn_scaling_tables",
             builder_outputs={
                 "loss_vs_lr": "rnn_scaling_loss_vs_lr.csv",
@@ -346,10 +321,10 @@ FIGURES: dict[str, Figure] = {
                 "fit": "rnn_scaling_power_law.csv",
             },
             sources={"scaling": "tscaling_T*"},
-            builder_settings={"cliff_fraction": f"config:{_RNN_FIGURES}.cliff_fraction"},
+            builder_settings=_CLIFF,
             landmarks="ghostlearn.tables.sweeps:rnn_scaling_landmarks",
             landmark_inputs={"critical": "rnn_scaling_critical_lr.csv", "fit": "rnn_scaling_power_law.csv"},
-            landmark_settings={"cliff_fraction": f"config:{_RNN_FIGURES}.cliff_fraction"},
+            landmark_settings=_CLIFF,
         ),
     )
 }
