@@ -226,7 +226,9 @@ def settings(references):
 def notebook_inputs(figure):
     """A figure notebook's named inputs: its tables and the per-experiment tables it draws."""
     fig = FIGURES[figure]
-    inputs = {name: f"results/tables/{path}" for name, path in fig.notebook_tables.items()}
+    inputs = {
+        name: f"results/tables/{path}" for name, path in fig.notebook_tables.items()
+    }
     for experiment in fig.experiments:
         inputs.update(
             {
