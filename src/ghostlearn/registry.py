@@ -360,14 +360,14 @@ def source_experiments(source: str, experiments: Mapping[str, dict]) -> list[str
     """The experiments a ``sources`` entry names (see :class:`Figure`)."""
     if source.endswith("*"):
         chosen = [name for name in experiments if name.startswith(source[:-1])]
-        return sorted(chosen, key=lambda name: _numeric_suffix(experiments[name], name))
+        return sorted(chosen, key=lambda name: _prefix_order(experiments[name], name))
     if source.startswith("parent:"):
         child = source.removeprefix("parent:")
         return [experiments[child]["start_from"]["experiment"]]
     return [source]
 
 
-def _numeric_suffix(exp: dict, name: str):
+def _prefix_order(exp: dict, name: str):
     """Order of prefix-selected experiments: by rank K (Fig. 6B), by T (T scaling), else by name."""
     return (exp["model"].get("K", 0), exp["task"].get("T", 0), name)
 
