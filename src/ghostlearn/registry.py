@@ -356,9 +356,14 @@ def figure_experiments(figure: Figure, experiments: Mapping[str, dict]) -> list[
     return names
 
 
+def is_prefix_source(source: str) -> bool:
+    """Whether a ``sources`` entry names every experiment with a prefix (the builder gets a list)."""
+    return source.endswith("*")
+
+
 def source_experiments(source: str, experiments: Mapping[str, dict]) -> list[str]:
     """The experiments a ``sources`` entry names (see :class:`Figure`)."""
-    if source.endswith("*"):
+    if is_prefix_source(source):
         chosen = [name for name in experiments if name.startswith(source[:-1])]
         return sorted(chosen, key=lambda name: _prefix_order(experiments[name], name))
     if source.startswith("parent:"):

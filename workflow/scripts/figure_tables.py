@@ -6,7 +6,7 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")
 
 from ghostlearn.io import job_provenance, read_table, write_table
-from ghostlearn.registry import FIGURES, function
+from ghostlearn.registry import FIGURES, function, is_prefix_source
 from ghostlearn.tables.runs import ExperimentTables
 
 meta = job_provenance(snakemake)
@@ -27,7 +27,9 @@ def tables(key, name):
 
 
 runs = {
-    key: [tables(key, name) for name in names] if figure.sources[key].endswith("*") else tables(key, names[0])
+    key: [tables(key, name) for name in names]
+    if is_prefix_source(figure.sources[key])
+    else tables(key, names[0])
     for key, names in snakemake.params.sources.items()
 }
 outputs = function(figure.builder)(**runs, **snakemake.params.settings)
