@@ -233,3 +233,38 @@ def test_kernels_do_not_import_models():
         elif isinstance(node, ast.ImportFrom):
             imported.add(node.module or "")
     assert not any(name.startswith("ghostlearn") for name in imported), imported
+
+
+@pytest.mark.parametrize(
+    ("E", "per_network", "expected"),
+    [
+        (1, 10**9, [1]),
+        (3, 10**9, [3]),
+        (7, 10**9, [3, 2, 2]),
+        (300, 40_000, [100, 100, 100]),
+        (100, 40_000, [100]),
+    ],
+)
+def test_chunk_sizes(E, per_network, expected):
+    """Equal chunks of about CHUNK_BYTES of weights, never a lone network, never more than E networks."""
+    assert kc.chunk_sizes(E, per_network) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "K"), [("rank_k", 1), ("rank_k", 3), ("rank_k", 20), ("full_canonical", None)]
+)
+def test_chunked_calls_equal_one_call(name, K, monkeypatch):
+    """Float32, bitwise: 7 networks split into chunks of 3 + 2 + 2 give what one call of all 7 gives."""
+    family = make_family(name, N=20, **({} if K is None else {"K": K}))
+    targets = TaskData.from_table(delayed_activation(7)).targets
+    params = {k: v.float() for k, v in random_params(family, 7, seed=3).items()}
+    results = []
+    for chunk_bytes in (2**40, 1):
+        monkeypatch.setattr(kc, "CHUNK_BYTES", chunk_bytes)
+        y, loss, grads = kernel(family)(params, targets, family.alpha, CANONICAL_X0)
+        results.append(
+            {"outputs": y.clone(), "loss": loss.clone(), **{k: g.clone() for k, g in grads.items()}}
+        )
+    assert kc.chunk_sizes(7, 1) == [3, 2, 2]
+    for key, value in results[0].items():
+        assert torch.equal(value, results[1][key]), key

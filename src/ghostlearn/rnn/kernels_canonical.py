@@ -67,6 +67,11 @@ J_TRICK_MAX_K = 2
 #: Latent path up to this K (and K + 1 < N); above it the full state with W = m n (N×N products per step,
 #: but two instead of four per step).
 LATENT_MAX_K = 50
+#: Networks are processed in chunks whose recurrent weights (W = m n or M, N×N per network; the latent
+#: path's m and n, 2·K·N) take about this many bytes, so the chunk's weights stay in cache across the
+#: time loop: 300 full networks of N = 100 in one call ran 2x slower per network than three chunks of 100
+#: (AMD EPYC, float32; see docs/engine.md).  Results are the same whatever the chunking (module notes).
+CHUNK_BYTES = 4 * 2**20
 #: Scratch buffers kept per thread before the store is emptied (guards against many distinct shapes).
 WORKSPACE_MAX_BUFFERS = 64
 #: MKL's batched GEMM (behind CPU bmm/baddbmm) rounds one network's product differently depending on the
@@ -421,10 +426,41 @@ def _pad(t: Tensor, dims: tuple, P: int) -> Tensor:
     return torch.nn.functional.pad(t, spec)
 
 
+def chunk_sizes(E: int, per_network_bytes: int) -> list[int]:
+    """How :func:`rank_k_step` and :func:`full_canonical_step` split E networks: equal chunks (sizes
+    differ by at most one) of about CHUNK_BYTES of recurrent weights, none of a lone network (E ≥ 2)."""
+    if E < 2:
+        return [E]
+    count = min(-(-E * per_network_bytes // CHUNK_BYTES), E // 2)
+    base, extra = divmod(E, max(1, count))
+    return [base + 1] * extra + [base] * (max(1, count) - extra)
+
+
+def _in_chunks(step, params: dict, per_network_bytes: int, *args) -> tuple[Tensor, Tensor, dict]:
+    """``step(params, *args)`` over chunks of the networks (:func:`chunk_sizes`), results concatenated."""
+    E = next(iter(params.values())).shape[0]
+    sizes = chunk_sizes(E, per_network_bytes)
+    if len(sizes) == 1:
+        return step(params, *args)
+    parts = [
+        step(dict(zip(params, p, strict=True)), *args)
+        for p in zip(*(v.split(sizes) for v in params.values()), strict=True)
+    ]
+    ys, losses, grads = zip(*parts, strict=True)
+    return torch.cat(ys), torch.cat(losses), {k: torch.cat([g[k] for g in grads]) for k in grads[0]}
+
+
 def rank_k_step(params: dict, targets: Tensor, alpha: float, x0: float) -> tuple[Tensor, Tensor, dict]:
     """Rank-K canonical RNNs (``m`` (E, N, K), ``n`` (E, K, N), ``b`` (E, N), ``w_out`` (E, N), ``b_out``
     (E,)) on ``targets`` (1, S): (outputs (E, 1, S), loss (E,), grads with the keys and shapes of
-    ``params``).  The code path depends on N and K only, see :func:`rank_k_path`."""
+    ``params``).  The code path depends on N and K only, see :func:`rank_k_path`; the networks run in
+    chunks (:func:`chunk_sizes`)."""
+    _, N, K = params["m"].shape
+    streamed = N * N if rank_k_path(N, K) == "full_state" else 2 * K * N
+    return _in_chunks(_rank_k_chunk, params, streamed * params["m"].element_size(), targets, alpha, x0)
+
+
+def _rank_k_chunk(params: dict, targets: Tensor, alpha: float, x0: float) -> tuple[Tensor, Tensor, dict]:
     m, n, b, w, b_out = (params[k] for k in ("m", "n", "b", "w_out", "b_out"))
     tgt = _targets(targets, m)
     E, N, K = m.shape
@@ -466,7 +502,13 @@ def full_canonical_step(
     params: dict, targets: Tensor, alpha: float, x0: float
 ) -> tuple[Tensor, Tensor, dict]:
     """Full canonical RNNs (``M`` (E, N, N), ``b`` (E, N), ``w_out`` (E, N), ``b_out`` (E,)) on ``targets``
-    (1, S): (outputs (E, 1, S), loss (E,), grads with the keys and shapes of ``params``)."""
+    (1, S): (outputs (E, 1, S), loss (E,), grads with the keys and shapes of ``params``), in chunks of
+    networks (:func:`chunk_sizes`)."""
+    M = params["M"]
+    return _in_chunks(_full_canonical_chunk, params, M.shape[1] ** 2 * M.element_size(), targets, alpha, x0)
+
+
+def _full_canonical_chunk(params: dict, targets: Tensor, alpha: float, x0: float):
     M, b, w, b_out = (params[k] for k in ("M", "b", "w_out", "b_out"))
     N = M.shape[1]
     P = _pad_units(N, M)
