@@ -207,6 +207,14 @@ def _figure_errors(config: dict) -> list[str]:
                 f"rnn_figures.saturation_search: [{first}, {last}] needs fig7_saturation.checkpoint_epochs to keep "
                 f"every epoch of [{first - 1}, {last}] (the states before and after each searched update)"
             )
+    if "ghost_statistics" in enabled:
+        (prefix,) = registry.FIGURES["ghost_statistics"].experiment_prefixes
+        errors += [
+            f"rnn.experiments.{name}: figure ghost_statistics needs its checkpoints analysed (checkpoint_epochs, "
+            "analyse true; task_low_rank at K = 2 or task_full)"
+            for name, exp in experiments.items()
+            if name.startswith(prefix) and not analysable(exp)
+        ]
     return errors
 
 
@@ -410,13 +418,15 @@ def _checkpoint_items(exp: dict) -> list:
 
 def checkpoint_epochs(exp: dict) -> list[int]:
     """Every epoch whose parameters an RNN experiment keeps, sorted: ``checkpoint_epochs`` is a list of
-    epochs and ``{range: [first, last]}`` items (every epoch of the stretch, inclusive), or one such
-    range (Fig. 3c keeps [1, 6000, {range: [5000, 5300]}]; Fig. 7's saturation search a whole range)."""
+    epochs and ``{range: [first, last], every: k}`` items (every k-th epoch of the stretch from first,
+    k = 1 by default, and last), or one such range (Fig. 3c keeps [1, 6000, {range: [5000, 5300]}];
+    Fig. 7's saturation search a whole range)."""
     epochs = set()
     for item in _checkpoint_items(exp):
         if isinstance(item, dict):
             first, last = item["range"]
-            epochs.update(range(first, last + 1))
+            epochs.update(range(first, last + 1, item.get("every", 1)))
+            epochs.add(last)
         else:
             epochs.add(int(item))
     return sorted(epochs)
@@ -483,6 +493,15 @@ def rnn_experiments(rnn: dict) -> dict[str, dict]:
             ]
             experiments[f"{T_SCALING_PREFIX}{T}"] = exp
     return experiments
+
+
+def experiment_analysis(analysis: dict, exp: dict) -> dict:
+    """The checkpoint-analysis settings of one experiment: the top-level ``analysis`` section with the
+    experiment's own ``analysis`` overrides, sub-sections merged key by key (``maps`` defaults to true)."""
+    merged = {"maps": True, **analysis}
+    for key, value in exp.get("analysis", {}).items():
+        merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
+    return merged
 
 
 def analysable(exp: dict) -> bool:

@@ -49,7 +49,7 @@ class Figure:
     figure-table rule with the runs named in ``sources`` (key -> experiment, ``prefix*`` for every
     experiment with that prefix, or ``parent:<experiment>`` for the experiment a continuation starts from)
     and ``builder_settings`` (the job checkpoints and task file too, of the sources named in
-    ``builder_checkpoints``).  ``landmarks``: the package function that writes the figure's landmark table
+    ``builder_checkpoints``, and the checkpoint analysis' points table of those in ``builder_points``).  ``landmarks``: the package function that writes the figure's landmark table
     from ``landmark_inputs`` (name -> file under results/tables/; ``*`` in a name is expanded per
     experiment) and ``landmark_settings``.
     """
@@ -71,6 +71,7 @@ class Figure:
     sources: Mapping[str, str] = field(default_factory=dict)
     builder_settings: Mapping[str, str] = field(default_factory=dict)
     builder_checkpoints: tuple[str, ...] = ()
+    builder_points: tuple[str, ...] = ()
     landmark_inputs: Mapping[str, str] = field(default_factory=dict)
     landmark_settings: Mapping[str, str] = field(default_factory=dict)
 
@@ -308,6 +309,19 @@ FIGURES: dict[str, Figure] = {
             tables=_THEORY,
             landmarks="ghostlearn.oned.tables:theory_landmarks",
             landmark_inputs=_THEORY,
+        ),
+        Figure(
+            name="ghost_statistics",
+            title="Beyond the paper: does a ghost precede abrupt learning?",
+            panels=("ghost_statistics",),
+            experiment_prefixes=("ghoststats_",),
+            builder="ghostlearn.tables.ghosts:ghost_statistics_tables",
+            builder_outputs={"statistics": "ghost_statistics.csv", "summary": "ghost_statistics_summary.csv"},
+            sources={"runs": "ghoststats_*"},
+            builder_points=("runs",),
+            builder_settings=_DROP,
+            landmarks="ghostlearn.tables.ghosts:ghost_statistics_landmarks",
+            landmark_inputs={"statistics": "ghost_statistics.csv"},
         ),
         Figure(
             name="rnn_scaling",

@@ -39,7 +39,7 @@ rule analyse_checkpoints:
     threads: 1
     params:
         experiment=lambda wc: RNN[wc.experiment],
-        analysis=config["analysis"],
+        analysis=lambda wc: experiment_analysis(config["analysis"], RNN[wc.experiment]),
     script:
         "../scripts/analyse_checkpoints.py"
 
@@ -60,7 +60,7 @@ rule detect_trajectory_ghosts:
     threads: 1
     params:
         experiment=lambda wc: RNN[wc.experiment],
-        analysis=config["analysis"],
+        analysis=lambda wc: experiment_analysis(config["analysis"], RNN[wc.experiment]),
     script:
         "../scripts/detect_trajectory_ghosts.py"
 

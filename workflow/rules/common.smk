@@ -25,6 +25,7 @@ from ghostlearn.config import (
     analysable,
     check_config,
     checkpoint_epochs,
+    experiment_analysis,
     gd_experiments,
     rnn_experiments,
     rnn_jobs,
@@ -113,7 +114,9 @@ DETECTED = [
     name
     for name in ANALYSED
     if RNN[name]["model"]["family"] == "task_low_rank"
-    and config["analysis"]["trajectory_detector"]["enabled"]
+    and experiment_analysis(config["analysis"], RNN[name])["trajectory_detector"][
+        "enabled"
+    ]
 ]
 
 TASKS = {
@@ -270,7 +273,8 @@ def builder_specs(figure):
 def builder_inputs(figure):
     """Named inputs of a figure-table rule: per source experiment its per-network table and history
     (``<key>__<experiment>__networks`` / ``__history``), and for the sources the registry names in
-    ``builder_checkpoints`` its job checkpoints and task file."""
+    ``builder_checkpoints`` its job checkpoints and task file, for those in ``builder_points`` its
+    checkpoint analysis' points table."""
     inputs = {}
     for key, names in builder_sources(figure).items():
         for name in names:
@@ -281,6 +285,8 @@ def builder_inputs(figure):
                     name, "checkpoints.pt"
                 )
                 inputs[f"{key}__{name}__task"] = task_file(RNN[name]["task"])
+            if key in FIGURES[figure].builder_points:
+                inputs[f"{key}__{name}__points"] = run_table(name, "points")
     return inputs
 
 

@@ -23,6 +23,9 @@ def tables(key, name):
         history=read_table(snakemake.input[prefix + "history"]),
         checkpoints=tuple(snakemake.input.get(prefix + "checkpoints", ())),
         task=snakemake.input.get(prefix + "task"),
+        points=read_table(snakemake.input[prefix + "points"], allow_empty=True)
+        if prefix + "points" in snakemake.input.keys()
+        else None,
     )
 
 

@@ -87,6 +87,8 @@ def _low_rank(params, i, states, settings, analysis):
     grid = analysis["grid"]
     latent = states[i] @ field.P.T
     table, _, _ = fp.latent_points(field, grid["lo"], grid["hi"], grid["points"], latent, settings)
+    if not analysis.get("maps", True):
+        return table, None
     views = {"main": (grid["lo"], grid["hi"])}
     if analysis.get("closeup"):
         views["closeup"] = tuple(analysis["closeup"])
@@ -120,7 +122,8 @@ def analyse_job(
     in the coordinates the figures draw (latent κ for rank 2, PC1–3 of the network's PCA for full rank),
     with the output read from that state and its target (NaN after the last step); fields holds the flow
     the figures draw: the rank-one flow curve F(κ) (with κ₀), or the rank-2 flow maps (:func:`latent_map`,
-    one per view), one row per grid point; it has only the key columns for full rank.
+    one per view), one row per grid point; it has only the key columns for full rank.  With
+    ``analysis["maps"]`` false only the points are computed (trajectories and fields are empty).
     """
     settings = settings_from_config(analysis)
     ids = checkpoints["networks"]
@@ -133,7 +136,7 @@ def analyse_job(
     tables, paths, fields = [], [], []
     for epoch in epochs:
         params = checkpoints[epoch]
-        if is_task:
+        if is_task and analysis.get("maps", True):
             paths += [
                 _projected(family, params, i, network, epoch, runs[epoch], bases[i], task)
                 for i, network in enumerate(ids)
@@ -142,6 +145,7 @@ def analyse_job(
             field = None
             if family.name == "rank_one":
                 table, field = _rank_one(params, i)
+                field = field if analysis.get("maps", True) else None
             elif family.name == "task_low_rank":
                 table, field = _low_rank(params, i, states[epoch], settings, analysis)
             else:

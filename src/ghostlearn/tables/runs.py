@@ -20,7 +20,7 @@ from ghostlearn.tables.landmarks import LANDMARK_COLUMNS
 class ExperimentTables:
     """The aggregated tables of one RNN experiment, as a figure-table builder receives them: its config
     entry, the per-network table, the history of every network, and (where the registry asks for them)
-    its job checkpoint files and task file."""
+    its job checkpoint files and task file, and its checkpoint analysis' points table."""
 
     name: str
     spec: dict
@@ -28,6 +28,7 @@ class ExperimentTables:
     history: pd.DataFrame
     checkpoints: tuple[str, ...] = ()
     task: str | None = None
+    points: pd.DataFrame | None = None
 
 
 #: Accuracy that counts as "learned" for the first-accurate-epoch landmark (Fig. 5: 0.99 first at 294).
