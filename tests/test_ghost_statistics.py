@@ -97,3 +97,43 @@ def test_no_learned_network_gives_nan_not_an_error():
 def test_the_analysis_is_required():
     with pytest.raises(ValueError, match="ghoststats_test"):
         ghosts.ghost_statistics_tables([run(None)])
+
+
+def test_lifetime_landmarks_recover_the_slope_and_the_plateau_correlation():
+    q = np.geomspace(1e-5, 1e-2, 8)
+    lifetimes = pd.DataFrame(
+        {
+            "experiment": ["ghoststats_a"] * 4 + ["ghoststats_b"] * 4,
+            "network": range(8),
+            "epoch": 100,
+            "q_star": q,
+            "q_curvature": 2.0,
+            "measured": np.pi / np.sqrt(q),
+            "predicted": np.pi / np.sqrt(q),
+        }
+    )
+    plateaus = pd.DataFrame(
+        {
+            "experiment": "ghoststats_a",
+            "network": range(5),
+            "learned": True,
+            "plateau_length": [10.0, 20, 30, 40, 50],
+            "pre_drop_ghost_speed": [0.5, 0.4, 0.3, 0.2, 0.1],
+        }
+    )
+    table = ghosts.ghost_lifetime_landmarks(lifetimes, plateaus).set_index(["experiment", "landmark"])[
+        "value"
+    ]
+    for name in ("ghoststats_a", "ghoststats_b", "all"):
+        assert table[name, "lifetime_slope"] == pytest.approx(-0.5)
+        assert table[name, "lifetime_r2"] == pytest.approx(1.0)
+        assert table[name, "lifetime_ratio"] == 1.0
+    assert table["all", "lifetime_ghosts"] == 8
+    assert table["ghoststats_a", "plateau_ghost_speed_spearman"] == pytest.approx(-1.0)
+
+
+def test_pre_drop_ghost_speed_and_plateau_length():
+    table = ghosts.ghost_statistics_tables([run(POINTS)])["statistics"].set_index("network")
+    assert table.loc[0, "pre_drop_ghost_speed"] == 0.02  # the ghost of epoch 400, the last before the drop
+    assert np.isnan(table.loc[1, "pre_drop_ghost_speed"])  # its only ghost came after the drop
+    assert table.loc[0, "plateau_length"] > 0

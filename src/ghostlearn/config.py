@@ -207,10 +207,10 @@ def _figure_errors(config: dict) -> list[str]:
                 f"rnn_figures.saturation_search: [{first}, {last}] needs fig7_saturation.checkpoint_epochs to keep "
                 f"every epoch of [{first - 1}, {last}] (the states before and after each searched update)"
             )
-    if "ghost_statistics" in enabled:
-        (prefix,) = registry.FIGURES["ghost_statistics"].experiment_prefixes
+    for figure in sorted(enabled & {"ghost_statistics", "ghost_lifetime"}):
+        (prefix,) = registry.FIGURES[figure].experiment_prefixes
         errors += [
-            f"rnn.experiments.{name}: figure ghost_statistics needs its checkpoints analysed (checkpoint_epochs, "
+            f"rnn.experiments.{name}: figure {figure} needs its checkpoints analysed (checkpoint_epochs, "
             "analyse true; task_low_rank at K = 2 or task_full)"
             for name, exp in experiments.items()
             if name.startswith(prefix) and not analysable(exp)

@@ -51,6 +51,11 @@ def _rank_one(params, i):
     return points, pd.DataFrame({"kappa": kappa, "velocity": curve, "kappa0": fp.kappa0(n)})
 
 
+def latent_field(params: dict, i: int) -> fp.LatentField:
+    """The exact latent flow of network ``i`` of a rank-2 checkpoint (docs/methods.md §1c)."""
+    return _latent(params, i)[0]
+
+
 def _latent(params, i):
     """The exact latent field of a rank-2 network and the read-out direction in latent coordinates."""
     J = (params["S_l"][i] @ params["S_r"][i]).T.double().numpy()  # the code's r @ S_l S_r is J r

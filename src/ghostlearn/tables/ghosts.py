@@ -5,7 +5,8 @@ For every network of every ``ghoststats_*`` experiment: whether it learned (the 
 :func:`ghostlearn.tables.landmarks.drop_epoch`), its drop epoch, the first checkpoint epoch at which the
 checkpoint analysis finds a ghost, the lead time (drop epoch − first ghost epoch: positive when the
 ghost came first), and the slowest point of the last analysed checkpoint before the drop (its speed q*
-and kind).  Per experiment: the fraction of learned networks whose first ghost came before their drop,
+and kind), the speed of the slowest ghost of the last checkpoint before the drop that has one, and the
+plateau length (:func:`ghostlearn.tables.landmarks.plateau_length`).  Per experiment: the fraction of learned networks whose first ghost came before their drop,
 with a Wilson 95 % interval (scipy's ``binomtest(...).proportion_ci``).
 """
 
@@ -16,6 +17,8 @@ import pandas as pd
 from scipy import stats
 
 from ghostlearn.config import checkpoint_epochs
+from ghostlearn.dynamics import lifetime
+from ghostlearn.dynamics.checkpoints import latent_field
 from ghostlearn.tables import landmarks
 from ghostlearn.tables.landmarks import landmark_frame
 from ghostlearn.tables.runs import ExperimentTables
@@ -37,6 +40,8 @@ STATISTICS_COLUMNS = [
     "checkpoint_gap",
     "slowest_speed",
     "slowest_kind",
+    "pre_drop_ghost_speed",
+    "plateau_length",
     "checkpoints",
 ]
 #: Confidence level of the interval on the fraction of networks whose ghost came first.
@@ -64,6 +69,10 @@ def network_statistics(
         "checkpoint_gap": drop - before[-1] if before else float("nan"),
         "slowest_speed": float("nan"),
         "slowest_kind": "none",
+        "pre_drop_ghost_speed": float("nan"),
+        "plateau_length": landmarks.plateau_length(
+            history["epoch"].to_numpy(), history["loss"].to_numpy(float), drop_fraction
+        ),
         "checkpoints": len(checkpoints),
     }
     if before:
@@ -71,6 +80,10 @@ def network_statistics(
         if len(there):
             slowest = there.loc[there["speed"].idxmin()]
             row["slowest_speed"], row["slowest_kind"] = float(slowest["speed"]), str(slowest["kind"])
+        early = points[(points["kind"] == "ghost") & (points["epoch"] < drop)]
+        if len(early):  # the slowest ghost of the last checkpoint before the drop that has one
+            last = early[early["epoch"] == early["epoch"].max()]
+            row["pre_drop_ghost_speed"] = float(last["speed"].min())
     return row
 
 
@@ -175,3 +188,89 @@ def ghost_statistics_landmarks(statistics: pd.DataFrame) -> pd.DataFrame:
             ),
         ]
     return landmark_frame("ghost_statistics", rows)
+
+
+# -- the ghost-lifetime law ------------------------------------------------------------------------------
+
+#: Families whose ghosts' passage times are measured, with the coordinates of a point in the points table.
+LIFETIME_COORDINATES = {"task_low_rank": ["kappa_1", "kappa_2"]}
+
+
+def _checkpoint_fields(paths):
+    """``fields(network, epoch)`` -> (latent field, its Jacobian) from a rank-2 experiment's job files."""
+    from ghostlearn.rnn.engine import load_checkpoint
+
+    where = {}
+    for path in paths:
+        job = load_checkpoint(path)
+        for i, network in enumerate(job["networks"]):
+            where[network] = (job, i)
+
+    def fields(network, epoch):
+        job, i = where[network]
+        field = latent_field(job[int(epoch)], i)
+        return field, field.jacobian
+
+    return fields
+
+
+def experiment_lifetimes(run: ExperimentTables) -> pd.DataFrame:
+    """:func:`ghostlearn.dynamics.lifetime.lifetimes` of every ghost of one experiment's checkpoints (empty
+    for a family without latent coordinates, see :data:`LIFETIME_COORDINATES`)."""
+    coordinates = LIFETIME_COORDINATES.get(run.spec["model"]["family"])
+    columns = ["experiment", "network", "epoch", *lifetime.LIFETIME_COLUMNS]
+    if coordinates is None or run.points is None or not len(run.points):
+        return pd.DataFrame(columns=columns)
+    table = lifetime.lifetimes(run.points, _checkpoint_fields(run.checkpoints), coordinates)
+    return table.assign(experiment=run.name)[columns]
+
+
+def ghost_lifetime_tables(
+    runs: list[ExperimentTables], drop_fraction: float = 0.5
+) -> dict[str, pd.DataFrame]:
+    """Builder of the ghost_lifetime figure: one row per ghost (q*, q'', measured and predicted passage
+    time) and one per network (plateau length against the speed of its pre-drop ghost)."""
+    parts = [experiment_lifetimes(run) for run in runs]
+    plateaus = ghost_statistics_tables(runs, drop_fraction)["statistics"]
+    keep = ["experiment", "network", "seed", "learned", "plateau_length", "pre_drop_ghost_speed"]
+    return {"lifetimes": pd.concat(parts, ignore_index=True), "plateaus": plateaus[keep]}
+
+
+def ghost_lifetime_landmarks(lifetimes: pd.DataFrame, plateaus: pd.DataFrame) -> pd.DataFrame:
+    """Per experiment with ghosts (and over all of them): the log-log slope of the measured passage time
+    against q*·q'' (the normal form: −0.5), its R², the number of ghosts, the median measured/predicted
+    ratio; and the rank correlation of the plateau length with the pre-drop ghost's speed."""
+    rows = []
+    groups = [(name, table) for name, table in lifetimes.groupby("experiment", sort=False)]
+    if len(groups) > 1:
+        groups.append(("all", lifetimes))
+    for name, table in groups:
+        slope, r2, n = lifetime.power_law(table["q_star"] * table["q_curvature"], table["measured"])
+        ratio = (table["measured"] / table["predicted"]).median()
+        rows += [
+            (
+                name,
+                "lifetime_slope",
+                slope,
+                "log-log slope of measured passage time against q*·q'' (theory -0.5)",
+            ),
+            (name, "lifetime_r2", r2, "R² of that line"),
+            (name, "lifetime_ghosts", n, "ghosts with a measured passage"),
+            (name, "lifetime_ratio", ratio, "median measured / predicted passage time"),
+        ]
+    for name, table in plateaus.groupby("experiment", sort=False):
+        mine = table[table["learned"].astype(bool)].dropna(subset=["plateau_length", "pre_drop_ghost_speed"])
+        rho = (
+            stats.spearmanr(mine["plateau_length"], mine["pre_drop_ghost_speed"])[0]
+            if len(mine) > 2
+            else np.nan
+        )
+        rows.append(
+            (
+                name,
+                "plateau_ghost_speed_spearman",
+                rho,
+                f"plateau length vs pre-drop ghost q*, {len(mine)} networks",
+            )
+        )
+    return landmark_frame("ghost_lifetime", rows)

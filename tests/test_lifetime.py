@@ -1,0 +1,74 @@
+"""The ghost-lifetime law (dynamics.lifetime) on flows whose passage time is known in closed form."""
+
+import numpy as np
+import pytest
+
+from ghostlearn.dynamics import lifetime
+
+
+def normal_form(r, a=1.0, theta=0.0):
+    """A saddle-node ghost at the origin of the plane, slow along the direction at angle theta:
+    ds/dt = r + a s², dn/dt = −n in rotated coordinates."""
+    c, s = np.cos(theta), np.sin(theta)
+    R = np.array([[c, -s], [s, c]])
+
+    def field(x):
+        p = R.T @ x
+        return R @ np.array([r + a * p[0] ** 2, -p[1]])
+
+    def jacobian(x):
+        p = R.T @ x
+        return R @ np.array([[2 * a * p[0], 0.0], [0.0, -1.0]]) @ R.T
+
+    return field, jacobian
+
+
+@pytest.mark.parametrize("theta", [0.0, 0.7])
+@pytest.mark.parametrize("r", [1e-4, 1e-3, 1e-2])
+def test_the_passage_time_of_the_normal_form(r, theta):
+    field, jacobian = normal_form(r, a=2.0, theta=theta)
+    row = lifetime.passage(field, jacobian, np.zeros(2))
+    assert row["q_star"] == pytest.approx(r)
+    assert row["q_curvature"] == pytest.approx(4.0, rel=1e-6)
+    assert row["measured"] == pytest.approx(row["predicted"], rel=1e-4)
+    # a wide window (20 widths, at most 1 unit): within 5 % of the full passage time π/√(a r)
+    assert row["predicted"] == pytest.approx(np.pi / np.sqrt(2.0 * r), rel=0.05)
+
+
+def test_the_slope_is_minus_one_half():
+    rows = [
+        lifetime.passage(*normal_form(r, a=a), np.zeros(2))
+        for r in np.geomspace(1e-4, 1e-2, 5)
+        for a in (0.5, 2.0)
+    ]
+    q = np.array([row["q_star"] * row["q_curvature"] for row in rows])
+    slope, r2, n = lifetime.power_law(q, [row["measured"] for row in rows])
+    assert n == 10 and slope == pytest.approx(-0.5, abs=0.01) and r2 > 0.999
+
+
+def test_a_true_fixed_point_has_no_passage():
+    field, jacobian = normal_form(-0.01)  # r < 0: u(0) and u'' of opposite signs at s = 0
+    row = lifetime.passage(field, jacobian, np.zeros(2))
+    assert np.isnan(row["measured"]) and np.isnan(row["predicted"])
+
+
+def test_a_non_normal_jacobian_reads_the_slow_coordinate_with_the_left_eigenvector():
+    # slow direction (1, 0), fast direction (1, 1): the left eigenvector is not (1, 0)
+    B = np.array([[1.0, 1.0], [0.0, 1.0]])
+    Binv = np.linalg.inv(B)
+    r = 1e-3
+
+    def field(x):
+        p = Binv @ x
+        return B @ np.array([r + p[0] ** 2, -p[1]])
+
+    def jacobian(x):
+        p = Binv @ x
+        return B @ np.array([[2 * p[0], 0.0], [0.0, -1.0]]) @ Binv
+
+    row = lifetime.passage(field, jacobian, np.zeros(2))
+    assert row["measured"] == pytest.approx(row["predicted"], rel=1e-3)
+
+
+def test_power_law_needs_three_points():
+    assert np.isnan(lifetime.power_law([1.0, 2.0], [1.0, 0.7])[0])
