@@ -137,3 +137,10 @@ def test_pre_drop_ghost_speed_and_plateau_length():
     assert table.loc[0, "pre_drop_ghost_speed"] == 0.02  # the ghost of epoch 400, the last before the drop
     assert np.isnan(table.loc[1, "pre_drop_ghost_speed"])  # its only ghost came after the drop
     assert table.loc[0, "plateau_length"] > 0
+
+
+def test_checkpoints_until_each_networks_drop():
+    from ghostlearn.dynamics.checkpoints import epochs_until_drop
+
+    chosen = epochs_until_drop(run(POINTS).history, CHECKPOINTS)
+    assert chosen == {0: [0, 100, 200, 400], 1: [0, 100, 200], 2: []}

@@ -497,8 +497,9 @@ def rnn_experiments(rnn: dict) -> dict[str, dict]:
 
 def experiment_analysis(analysis: dict, exp: dict) -> dict:
     """The checkpoint-analysis settings of one experiment: the top-level ``analysis`` section with the
-    experiment's own ``analysis`` overrides, sub-sections merged key by key (``maps`` defaults to true)."""
-    merged = {"maps": True, **analysis}
+    experiment's own ``analysis`` overrides, sub-sections merged key by key (``maps`` defaults to true,
+    ``until_drop`` to false)."""
+    merged = {"maps": True, "until_drop": False, **analysis}
     for key, value in exp.get("analysis", {}).items():
         merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
     return merged

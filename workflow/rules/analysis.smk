@@ -25,6 +25,7 @@ rule landscape:
 rule analyse_checkpoints:
     input:
         checkpoints="results/runs/rnn/{experiment}/job{job}/checkpoints.pt",
+        history="results/runs/rnn/{experiment}/job{job}/history.parquet",
         task=lambda wc: task_file(RNN[wc.experiment]["task"]),
     output:
         points="results/analysis/rnn/{experiment}/job{job}/points.parquet",

@@ -112,12 +112,26 @@ def _full(params, i, states, settings, analysis, basis):
     return fp.full_rank_points(J, b, states[i], settings, basis=basis, **search)
 
 
+def epochs_until_drop(history: pd.DataFrame, epochs, drop_fraction: float = 0.5) -> dict:
+    """Per network of a job's history, the checkpoint epochs up to its abrupt drop (the rule of
+    :func:`ghostlearn.tables.landmarks.drop_epoch`): what decides whether a ghost came before the drop.
+    A network without a drop gets none."""
+    from ghostlearn.tables.landmarks import drop_epoch
+
+    chosen = {}
+    for network, run in history.sort_values("epoch").groupby("network"):
+        drop = drop_epoch(run["epoch"].to_numpy(), run["loss"].to_numpy(float), drop_fraction)
+        chosen[network] = [e for e in epochs if np.isfinite(drop) and e <= drop]
+    return chosen
+
+
 def analyse_job(
     family: Family,
     checkpoints: dict,
     task: TaskData,
     analysis: dict,
     log=None,
+    selected: dict | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Every network at every checkpoint epoch of a job.
 
@@ -128,7 +142,9 @@ def analyse_job(
     with the output read from that state and its target (NaN after the last step); fields holds the flow
     the figures draw: the rank-one flow curve F(κ) (with κ₀), or the rank-2 flow maps (:func:`latent_map`,
     one per view), one row per grid point; it has only the key columns for full rank.  With
-    ``analysis["maps"]`` false only the points are computed (trajectories and fields are empty).
+    ``analysis["maps"]`` false only the points are computed (trajectories and fields are empty);
+    ``selected`` ({network: epochs}, e.g. :func:`epochs_until_drop`) limits the points
+    to those checkpoints of each network.
     """
     settings = settings_from_config(analysis)
     ids = checkpoints["networks"]
@@ -147,6 +163,8 @@ def analyse_job(
                 for i, network in enumerate(ids)
             ]
         for i, network in enumerate(ids):
+            if selected is not None and epoch not in selected.get(network, ()):
+                continue
             field = None
             if family.name == "rank_one":
                 table, field = _rank_one(params, i)
