@@ -6,7 +6,10 @@ experiment, its training jobs' wall and CPU seconds summed from the rules' bench
 own run against these files (reference/paper/README.md says what each failed or unmeasured claim means).
 
 Run from the directory that holds results/:  `python benchmarks/paper_reference.py [--results results]
-[--out reference/paper]`.
+[--out reference/paper] [--merge]`.  With ``--merge`` (a paper run spread over sessions, each with a
+results directory of its own) the files already under ``--out`` are kept for the figures and experiments
+this results directory lacks, and the scorecard is judged again over the union of the landmark tables
+(claims of figures without a landmark table are "not measured").
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ from pathlib import Path
 
 import pandas as pd
 import torch
-from paper_cost import cpu_machine
+from paper_cost import ROOT, cpu_machine
+
+from ghostlearn.config import load_config
+from ghostlearn.tables.scorecard import evaluate_claims, load_claims, read_landmarks, summary
 
 
 def wall_times(results: Path) -> pd.DataFrame:
@@ -50,18 +56,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", default="results")
     parser.add_argument("--out", default="reference/paper")
+    parser.add_argument("--merge", action="store_true", help="keep what --out holds; judge the union again")
+    parser.add_argument("--config", default=str(ROOT / "config" / "config.yaml"))
     args = parser.parse_args()
     results, out = Path(args.results), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     copied = []
-    for path in [results / "scorecard.csv", *sorted((results / "tables").glob("*_landmarks.csv"))]:
+    sources = sorted((results / "tables").glob("*_landmarks.csv"))
+    if not args.merge:
+        sources.insert(0, results / "scorecard.csv")
+    for path in sources:
         if path.exists():
             shutil.copyfile(path, out / path.name)
             copied.append(path.name)
     times = wall_times(results)
     times["machine"] = f"{cpu_machine()}, torch {torch.__version__}"
     times["date"] = datetime.date.today().isoformat()
+    if args.merge and (out / "wall_times.csv").exists():
+        kept = pd.read_csv(out / "wall_times.csv")
+        times = pd.concat([kept[~kept["experiment"].isin(times["experiment"])], times], ignore_index=True)
+        times = times.sort_values("experiment").reset_index(drop=True)
     times.to_csv(out / "wall_times.csv", index=False)
+    if args.merge:
+        tables = sorted(out.glob("*_landmarks.csv"))
+        config = load_config(args.config)
+        config["figures"] = [f for f in config["figures"] if (out / f"{f}_landmarks.csv").exists()]
+        scorecard = evaluate_claims(
+            load_claims(ROOT / "workflow" / "claims.yaml"), read_landmarks(tables), config
+        )
+        scorecard.to_csv(out / "scorecard.csv", index=False)
+        print(summary(scorecard))
     print(f"{out}: {', '.join(copied)}, wall_times.csv ({len(times)} experiments)")
 
 
