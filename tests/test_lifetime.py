@@ -31,8 +31,9 @@ def test_the_passage_time_of_the_normal_form(r, theta):
     assert row["q_star"] == pytest.approx(r)
     assert row["q_curvature"] == pytest.approx(4.0, rel=1e-6)
     assert row["measured"] == pytest.approx(row["predicted"], rel=1e-4)
-    # a wide window (20 widths, at most 1 unit): within 5 % of the full passage time π/√(a r)
-    assert row["predicted"] == pytest.approx(np.pi / np.sqrt(2.0 * r), rel=0.05)
+    # a window of ±3 normal-form widths: 2 arctan(3)/√(a r), 80 % of the whole passage π/√(a r)
+    assert row["predicted"] == pytest.approx(2 * np.arctan(3) / np.sqrt(2.0 * r))
+    assert row["half_width"] == pytest.approx(3 * np.sqrt(r / 2.0))
 
 
 def test_the_slope_is_minus_one_half():
@@ -72,3 +73,15 @@ def test_a_non_normal_jacobian_reads_the_slow_coordinate_with_the_left_eigenvect
 
 def test_power_law_needs_three_points():
     assert np.isnan(lifetime.power_law([1.0, 2.0], [1.0, 0.7])[0])
+
+
+def test_a_slow_spiral_has_no_slow_direction():
+    def field(x):
+        return np.array([1e-3 - 0.01 * x[0] - x[1], x[0] - 0.01 * x[1]])
+
+    def jacobian(x):
+        return np.array([[-0.01, -1.0], [1.0, -0.01]])
+
+    row = lifetime.passage(field, jacobian, np.zeros(2))
+    assert np.isnan(row["measured"]) and np.isnan(row["q_curvature"])
+    assert row["slow_eigenvalue"] == pytest.approx(abs(complex(-0.01, 1.0)))

@@ -177,7 +177,8 @@ def analyse_job(
             if field is not None:
                 fields.append(field.assign(network=network, epoch=epoch))
         if log:
-            print(f"epoch {epoch}: {len(ids)} networks analysed", file=log, flush=True)
+            done = len(ids) if selected is None else sum(epoch in selected.get(n, ()) for n in ids)
+            print(f"epoch {epoch}: {done} of {len(ids)} networks analysed", file=log, flush=True)
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     front = ["network", "epoch", "kind"]
     trajectories_table = pd.concat(paths, ignore_index=True) if paths else pd.DataFrame()

@@ -9,7 +9,9 @@ time scales as (q*·q'')^(−1/2) with q* the ghost's speed and q'' the curvatur
 :func:`passage` measures it on the autonomous flow: the slow direction is the eigenvector of the Jacobian
 whose eigenvalue is nearest zero (s is read with the matching left eigenvector), q'' by a central
 difference, and the trajectory is integrated (scipy's ``solve_ivp``, LSODA) from s = −L on the slow
-direction until it crosses s = +L, with L = ``window`` normal-form widths √(r/a).
+direction until it crosses s = +L, with L = ``window`` normal-form widths √(r/a).  The same number of widths
+for every ghost makes the prediction (2 arctan(window)/√(a r)) exactly ∝ (q*·q'')^(−1/2), so the log-log
+slope of the measured times tests the normal form over that window (cubic and transverse terms bend it).
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ import numpy as np
 import pandas as pd
 from scipy.integrate import solve_ivp
 
-#: Half-width of the crossing window, in normal-form widths √(r/a) (arctan(20) = 0.98·π/2).
-WINDOW = 20.0
-#: Largest half-width of the window (state units), so that it stays where the normal form holds.
-MAX_HALF_WIDTH = 1.0
+#: Half-width of the crossing window, in normal-form widths √(r/a): the window then holds 80 % of the
+#: whole passage time π/√(a r) (2 arctan 3 / π), and stays local for the broad ghosts of trained networks
+#: (q* up to analysis.ghost_tol: median widths of 0.3 latent units in the quick config's populations).
+WINDOW = 3.0
+#: An eigenvalue whose imaginary part exceeds this (relative) is one of a complex pair.
+COMPLEX_TOL = 1e-9
 #: Step of the central difference of u'' (state units).
 CURVATURE_STEP = 1e-3
 #: Columns of the lifetime table (after the identifying ones).
@@ -29,10 +33,12 @@ LIFETIME_COLUMNS = ["q_star", "q_curvature", "slow_eigenvalue", "half_width", "m
 
 
 def slow_direction(jacobian: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    """(eigenvalue nearest zero (real part), its unit right eigenvector v, the left eigenvector w with
-    w·v = 1), all real."""
+    """(eigenvalue nearest zero, its unit right eigenvector v, the left eigenvector w with w·v = 1); v and
+    w are None where that eigenvalue is one of a complex pair (a slow spiral has no saddle-node direction)."""
     values, right = np.linalg.eig(jacobian)
-    k = int(np.argmin(np.abs(values.real)))
+    k = int(np.argmin(np.abs(values)))
+    if abs(values[k].imag) > COMPLEX_TOL * max(1.0, abs(values[k])):
+        return complex(values[k]), None, None
     v = np.real(right[:, k])
     v /= np.linalg.norm(v)
     lvalues, left = np.linalg.eig(jacobian.T)
@@ -40,13 +46,18 @@ def slow_direction(jacobian: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]
     return float(values[k].real), v, w / (w @ v)
 
 
-def passage(field, jacobian, x_star, window: float = WINDOW, max_half_width: float = MAX_HALF_WIDTH) -> dict:
+def passage(field, jacobian, x_star, window: float = WINDOW) -> dict:
     """The passage of the autonomous flow dx/dt = field(x) through the ghost at ``x_star``: q* = ‖F(x*)‖,
     q'' = |u''(0)|, the slow eigenvalue, the window's half-width L, the measured crossing time of
     [−L, L] and the normal form's prediction for that window.  Measured and predicted are NaN where the
-    point is no ghost of a saddle-node (u(0) and u''(0) of opposite signs or zero: the flow stops there)."""
+    point is no ghost of a saddle-node: u(0) and u''(0) of opposite signs or zero (the flow stops there), or
+    a complex pair of slowest eigenvalues (a slow spiral; ``slow_eigenvalue`` is then its modulus and q''
+    NaN)."""
     x_star = np.asarray(x_star, dtype=float)
     eigenvalue, v, w = slow_direction(np.asarray(jacobian(x_star), dtype=float))
+    nothing = {k: float("nan") for k in LIFETIME_COLUMNS}
+    if v is None or not np.isfinite(w).all():  # a slow spiral (or a defective Jacobian): no slow direction
+        return {**nothing, "q_star": float(np.linalg.norm(field(x_star))), "slow_eigenvalue": abs(eigenvalue)}
 
     def u(s):
         return float(w @ field(x_star + s * v))
@@ -65,7 +76,7 @@ def passage(field, jacobian, x_star, window: float = WINDOW, max_half_width: flo
     if u0 * curvature <= 0:
         return row
     r, a = abs(u0), abs(curvature) / 2
-    L = min(window * np.sqrt(r / a), max_half_width)
+    L = window * np.sqrt(r / a)
     predicted = 2 * np.arctan(L * np.sqrt(a / r)) / np.sqrt(a * r)
     direction = np.sign(u0)
 

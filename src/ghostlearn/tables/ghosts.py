@@ -256,6 +256,12 @@ def ghost_lifetime_landmarks(lifetimes: pd.DataFrame, plateaus: pd.DataFrame) ->
             ),
             (name, "lifetime_r2", r2, "R² of that line"),
             (name, "lifetime_ghosts", n, "ghosts with a measured passage"),
+            (
+                name,
+                "lifetime_passage_fraction",
+                n / len(table) if len(table) else np.nan,
+                f"of the {len(table)} ghosts, those with a saddle-node passage (a real slow direction, one-signed slow velocity, crossed)",
+            ),
             (name, "lifetime_ratio", ratio, "median measured / predicted passage time"),
         ]
     for name, table in plateaus.groupby("experiment", sort=False):
