@@ -46,11 +46,17 @@ def draw(axes):
     left, right = axes
     if len(table):
         sns.scatterplot(data=table, x="q_product", y="measured", hue="experiment", s=10, ax=left)
-        slope, r2, n = power_law(table["q_product"], table["measured"])
+        fit = power_law(table["q_product"], table["measured"])
         q = np.geomspace(table["q_product"].min(), table["q_product"].max(), 20)
         middle = np.exp(np.median(np.log(table["measured"] * np.sqrt(table["q_product"]))))
         left.plot(q, middle / np.sqrt(q), "k--", lw=0.8, label="slope −1/2")
-        left.set_title(f"fit slope {slope:.2f}, R² {r2:.2f} ({n} ghosts)", fontsize=7)
+        left.plot(
+            q, np.exp(fit["intercept"]) * q ** fit["slope"], color="grey", lw=0.8, label="Theil–Sen fit"
+        )
+        left.set_title(
+            f"slope {fit['slope']:.2f} [{fit['slope_low']:.2f}, {fit['slope_high']:.2f}] ({fit['points']} ghosts)",
+            fontsize=7,
+        )
         left.set_xscale("log")
         left.set_yscale("log")
         left.legend(frameon=False, fontsize=6)

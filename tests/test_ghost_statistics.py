@@ -128,6 +128,7 @@ def test_lifetime_landmarks_recover_the_slope_and_the_plateau_correlation():
         assert table[name, "lifetime_slope"] == pytest.approx(-0.5)
         assert table[name, "lifetime_r2"] == pytest.approx(1.0)
         assert table[name, "lifetime_ratio"] == 1.0
+        assert table[name, "lifetime_outlier_fraction"] == 0.0
     assert table["all", "lifetime_ghosts"] == 8
     assert table["ghoststats_a", "plateau_ghost_speed_spearman"] == pytest.approx(-1.0)
 

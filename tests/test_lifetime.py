@@ -43,8 +43,16 @@ def test_the_slope_is_minus_one_half():
         for a in (0.5, 2.0)
     ]
     q = np.array([row["q_star"] * row["q_curvature"] for row in rows])
-    slope, r2, n = lifetime.power_law(q, [row["measured"] for row in rows])
-    assert n == 10 and slope == pytest.approx(-0.5, abs=0.01) and r2 > 0.999
+    fit = lifetime.power_law(q, [row["measured"] for row in rows])
+    assert fit["points"] == 10 and fit["slope"] == pytest.approx(-0.5, abs=0.01) and fit["r2"] > 0.999
+    assert fit["slope_low"] < fit["slope"] < fit["slope_high"]
+
+
+def test_the_robust_slope_ignores_a_few_points_off_the_law():
+    q = np.geomspace(1e-4, 1e-1, 30)
+    times = np.pi / np.sqrt(q)
+    times[[3, 17]] /= 50  # two passages that are no saddle-node passage
+    assert lifetime.power_law(q, times)["slope"] == pytest.approx(-0.5, abs=1e-9)
 
 
 def test_a_true_fixed_point_has_no_passage():
@@ -72,7 +80,7 @@ def test_a_non_normal_jacobian_reads_the_slow_coordinate_with_the_left_eigenvect
 
 
 def test_power_law_needs_three_points():
-    assert np.isnan(lifetime.power_law([1.0, 2.0], [1.0, 0.7])[0])
+    assert np.isnan(lifetime.power_law([1.0, 2.0], [1.0, 0.7])["slope"])
 
 
 def test_a_slow_spiral_has_no_slow_direction():

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from scipy.integrate import solve_ivp
 
 #: Half-width of the crossing window, in normal-form widths √(r/a): the window then holds 80 % of the
@@ -100,17 +101,33 @@ def passage(field, jacobian, x_star, window: float = WINDOW) -> dict:
     return row
 
 
-def power_law(q_product: np.ndarray, measured: np.ndarray) -> tuple[float, float, int]:
-    """(slope, R², points) of the least-squares line of log measured against log(q*·q'') over the finite
-    pairs (NaN, NaN with fewer than three)."""
+def power_law(q_product: np.ndarray, measured: np.ndarray) -> dict:
+    """The line of log measured against log(q*·q'') over the finite pairs, by the Theil–Sen estimator
+    (scipy's ``theilslopes``: the median of pairwise slopes, robust to the few points that are no
+    saddle-node passage at all): slope, its 95 % interval, intercept, R² about that line, points (NaN
+    with fewer than three)."""
     x, y = np.log(np.asarray(q_product, float)), np.log(np.asarray(measured, float))
     keep = np.isfinite(x) & np.isfinite(y)
+    out = dict.fromkeys(("slope", "slope_low", "slope_high", "intercept", "r2"), float("nan"))
+    out["points"] = int(keep.sum())
     if keep.sum() < 3:
-        return float("nan"), float("nan"), int(keep.sum())
-    slope, intercept = np.polyfit(x[keep], y[keep], 1)
-    residual = y[keep] - (slope * x[keep] + intercept)
-    total = y[keep] - y[keep].mean()
-    return float(slope), float(1 - residual @ residual / (total @ total)), int(keep.sum())
+        return out
+    x, y = x[keep], y[keep]
+    fit = stats.theilslopes(y, x)
+    residual = y - (fit.slope * x + fit.intercept)
+    total = y - y.mean()
+    out.update(
+        slope=float(fit.slope),
+        slope_low=float(fit.low_slope),
+        slope_high=float(fit.high_slope),
+        intercept=float(fit.intercept),
+        r2=float(1 - residual @ residual / (total @ total)),
+    )
+    return out
+
+
+#: A passage more than this factor faster or slower than predicted is no normal-form passage.
+OUTLIER_FACTOR = 2.0
 
 
 def lifetimes(points: pd.DataFrame, fields, coordinates: list[str]) -> pd.DataFrame:

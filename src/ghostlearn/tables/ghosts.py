@@ -245,16 +245,21 @@ def ghost_lifetime_landmarks(lifetimes: pd.DataFrame, plateaus: pd.DataFrame) ->
     if len(groups) > 1:
         groups.append(("all", lifetimes))
     for name, table in groups:
-        slope, r2, n = lifetime.power_law(table["q_star"] * table["q_curvature"], table["measured"])
-        ratio = (table["measured"] / table["predicted"]).median()
+        fit = lifetime.power_law(table["q_star"] * table["q_curvature"], table["measured"])
+        ratio = table["measured"] / table["predicted"]
+        measured = ratio.notna()
+        off = ((ratio < 1 / lifetime.OUTLIER_FACTOR) | (ratio > lifetime.OUTLIER_FACTOR))[measured]
+        n = fit["points"]
         rows += [
             (
                 name,
                 "lifetime_slope",
-                slope,
-                "log-log slope of measured passage time against q*·q'' (theory -0.5)",
+                fit["slope"],
+                "Theil-Sen log-log slope of passage time against q*·q'' (theory -0.5)",
             ),
-            (name, "lifetime_r2", r2, "R² of that line"),
+            (name, "lifetime_slope_low", fit["slope_low"], "lower end of its 95 % interval"),
+            (name, "lifetime_slope_high", fit["slope_high"], "upper end of its 95 % interval"),
+            (name, "lifetime_r2", fit["r2"], "R² about that line, every measured ghost"),
             (name, "lifetime_ghosts", n, "ghosts with a measured passage"),
             (
                 name,
@@ -262,7 +267,13 @@ def ghost_lifetime_landmarks(lifetimes: pd.DataFrame, plateaus: pd.DataFrame) ->
                 n / len(table) if len(table) else np.nan,
                 f"of the {len(table)} ghosts, those with a saddle-node passage (a real slow direction, one-signed slow velocity, crossed)",
             ),
-            (name, "lifetime_ratio", ratio, "median measured / predicted passage time"),
+            (name, "lifetime_ratio", ratio.median(), "median measured / predicted passage time"),
+            (
+                name,
+                "lifetime_outlier_fraction",
+                off.mean() if len(off) else np.nan,
+                f"measured passages more than {lifetime.OUTLIER_FACTOR:g}x faster or slower than predicted",
+            ),
         ]
     for name, table in plateaus.groupby("experiment", sort=False):
         mine = table[table["learned"].astype(bool)].dropna(subset=["plateau_length", "pre_drop_ghost_speed"])
