@@ -21,7 +21,6 @@ plateaus = "results/tables/ghost_plateaus.csv"
 figures_dir = "results/figures"
 
 # %%
-import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 
@@ -72,9 +71,9 @@ def draw(axes):
     right.set_ylabel("Plateau length (epochs)")
 
 
-(panel,) = PANELS["ghost_lifetime"]
-fig, axes = plt.subplots(1, 2, figsize=(6.8, 2.6))
-draw(axes)
-fig.tight_layout()
-style.save_figure(fig, f"{figures_dir}/ghost_lifetime/{panel}")
-style.save_figure(fig, f"{figures_dir}/ghost_lifetime")
+style.save_stacked(
+    [(lambda fig: draw(fig.subplots(1, 2)), (6.8, 2.6))],
+    PANELS["ghost_lifetime"],
+    figures_dir,
+    "ghost_lifetime",
+)

@@ -21,7 +21,6 @@ summary = "results/tables/ghost_statistics_summary.csv"
 figures_dir = "results/figures"
 
 # %%
-import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 
@@ -59,9 +58,9 @@ def draw(axes):
     right.set_xlabel("Fraction with the ghost first (95 % CI)")
 
 
-(panel,) = PANELS["ghost_statistics"]
-fig, axes = plt.subplots(1, 2, figsize=(6.8, 2.6))
-draw(axes)
-fig.tight_layout()
-style.save_figure(fig, f"{figures_dir}/ghost_statistics/{panel}")
-style.save_figure(fig, f"{figures_dir}/ghost_statistics")
+style.save_stacked(
+    [(lambda fig: draw(fig.subplots(1, 2)), (6.8, 2.6))],
+    PANELS["ghost_statistics"],
+    figures_dir,
+    "ghost_statistics",
+)

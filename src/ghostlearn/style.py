@@ -79,6 +79,7 @@ def save_stacked(layout, panels, figures_dir: str | Path, name: str, constrained
     heights = [size[1] for _, size in layout]
     fig = plt.figure(figsize=(width, sum(heights)), layout="constrained")
     subfigures = fig.subfigures(len(layout), 1, height_ratios=heights)
+    subfigures = [subfigures] if len(layout) == 1 else subfigures  # matplotlib returns a lone one bare
     for letter, sub, (draw, _) in zip("abcdefghijklmnopqrstuvwxyz", subfigures, layout, strict=False):
         draw(sub)
         sub.suptitle(letter, x=0.0, ha="left", fontweight="bold")
