@@ -99,6 +99,8 @@ _FIG2 = {
     "cliff": "gd_fig2_sweep_cliff.csv",
 }
 _THEORY = {"table": "theory_critical_lr.csv", "fit": "theory_power_law.csv"}
+#: The ghost-statistics populations, which both beyond-the-paper ghost figures read.
+_GHOSTSTATS = "ghoststats_"
 
 FIGURES: dict[str, Figure] = {
     figure.name: figure
@@ -314,10 +316,10 @@ FIGURES: dict[str, Figure] = {
             name="ghost_statistics",
             title="Beyond the paper: does a ghost precede abrupt learning?",
             panels=("ghost_statistics",),
-            experiment_prefixes=("ghoststats_",),
+            experiment_prefixes=(_GHOSTSTATS,),
             builder="ghostlearn.tables.ghosts:ghost_statistics_tables",
             builder_outputs={"statistics": "ghost_statistics.csv", "summary": "ghost_statistics_summary.csv"},
-            sources={"runs": "ghoststats_*"},
+            sources={"runs": f"{_GHOSTSTATS}*"},
             builder_points=("runs",),
             builder_settings=_DROP,
             landmarks="ghostlearn.tables.ghosts:ghost_statistics_landmarks",
@@ -327,10 +329,10 @@ FIGURES: dict[str, Figure] = {
             name="ghost_lifetime",
             title="Beyond the paper: the ghost-lifetime law in trained networks",
             panels=("ghost_lifetime",),
-            experiment_prefixes=("ghoststats_",),
+            experiment_prefixes=(_GHOSTSTATS,),
             builder="ghostlearn.tables.ghosts:ghost_lifetime_tables",
             builder_outputs={"lifetimes": "ghost_lifetime.csv", "plateaus": "ghost_plateaus.csv"},
-            sources={"runs": "ghoststats_*"},
+            sources={"runs": f"{_GHOSTSTATS}*"},
             builder_points=("runs",),
             builder_checkpoints=("runs",),
             builder_settings=_DROP,

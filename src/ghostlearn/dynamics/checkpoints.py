@@ -147,6 +147,7 @@ def analyse_job(
     to those checkpoints of each network.
     """
     settings = settings_from_config(analysis)
+    maps = analysis.get("maps", True)
     ids = checkpoints["networks"]
     epochs = sorted(k for k in checkpoints if isinstance(k, int))
     is_task = isinstance(family, TaskFamily)
@@ -157,7 +158,7 @@ def analyse_job(
     tables, paths, fields = [], [], []
     for epoch in epochs:
         params = checkpoints[epoch]
-        if is_task and analysis.get("maps", True):
+        if is_task and maps:
             paths += [
                 _projected(family, params, i, network, epoch, runs[epoch], bases[i], task)
                 for i, network in enumerate(ids)
@@ -168,7 +169,7 @@ def analyse_job(
             field = None
             if family.name == "rank_one":
                 table, field = _rank_one(params, i)
-                field = field if analysis.get("maps", True) else None
+                field = field if maps else None
             elif family.name == "task_low_rank":
                 table, field = _low_rank(params, i, states[epoch], settings, analysis)
             else:
