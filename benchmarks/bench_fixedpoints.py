@@ -7,6 +7,9 @@ task RNN at its faithful initialisation (Fig. 4, seed 0), so the field is the on
 
 from __future__ import annotations
 
+import ghostlearn  # noqa: F401  (first: ATen's CPU kernels pinned before torch loads)
+
+# isort: split
 import argparse
 import time
 

@@ -10,6 +10,9 @@ Run: `python benchmarks/gpu_check.py [--device cuda] [--epochs 20]` (part of ben
 
 from __future__ import annotations
 
+import ghostlearn  # noqa: F401  (first: ATen's CPU kernels pinned before torch loads)
+
+# isort: split
 import argparse
 
 import torch

@@ -16,6 +16,9 @@ Run: `python benchmarks/history_memory.py [--epochs 3000] [--networks 4] [--fami
 
 from __future__ import annotations
 
+import ghostlearn  # noqa: F401  (first: ATen's CPU kernels pinned before torch loads)
+
+# isort: split
 import argparse
 import datetime
 import platform

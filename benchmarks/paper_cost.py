@@ -19,6 +19,9 @@ The last line reads `predicted paper wall time: <hours> h on 2 cores, <hours> h 
 
 from __future__ import annotations
 
+import ghostlearn  # noqa: F401  (first: ATen's CPU kernels pinned before torch loads)
+
+# isort: split
 import argparse
 import datetime
 import math

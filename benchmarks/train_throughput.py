@@ -9,6 +9,9 @@ Run: `python benchmarks/train_throughput.py [--threads 1] [--device cpu|cuda] [-
 
 from __future__ import annotations
 
+import ghostlearn  # noqa: F401  (first: ATen's CPU kernels pinned before torch loads)
+
+# isort: split
 import argparse
 import platform
 import sys

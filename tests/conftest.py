@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import ghostlearn  # noqa: F401  (first: pins ATen's CPU kernels before torch loads, ghostlearn._cpu)
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 WORKFLOW_FILES = ("Snakefile", "workflow", "config", "notebooks", "environment.yml")
