@@ -19,6 +19,7 @@ from ghostlearn.config import (
     load_schema,
     rnn_jobs,
     rnn_networks,
+    variant_config,
 )
 from ghostlearn.oned import canonical
 
@@ -461,3 +462,47 @@ def test_the_config_readme_example_is_the_shipped_sweep():
     shipped = ROOT / "config" / "examples" / "sweep.yaml"
     assert yaml.safe_load(example) == yaml.safe_load(shipped.read_text())
     check_config(yaml.safe_load(example))
+
+
+# -- robustness variants (docs/methods.md §8) -------------------------------------------------------------
+def _with_variants():
+    config = _with_rnn(kernel="fused")
+    config["rnn"]["experiments"]["other"] = {**config["rnn"]["experiments"]["sweep"], "kernel": "autograd"}
+    config["robustness"] = {"variants": {"double": {"dtype": "float64"}, "swapped": {"kernel": "other"}}}
+    return config
+
+
+def test_a_variant_changes_the_float_path_only_and_validates():
+    config = check_config(_with_variants())
+    double, swapped = variant_config(config, "double"), variant_config(config, "swapped")
+    assert double["rnn"]["dtype"] == "float64" and "robustness" not in double
+    kernels = {k: e["kernel"] for k, e in swapped["rnn"]["experiments"].items()}
+    assert kernels["sweep"] == "autograd" and kernels["other"] == "fused"
+    assert (
+        swapped["rnn"]["dtype"] == config["rnn"]["dtype"]
+        and config["rnn"]["experiments"]["sweep"]["kernel"] == "fused"
+    )
+    assert {k: v for k, v in double.items() if k != "rnn"} == {
+        k: v for k, v in config.items() if k not in ("rnn", "robustness")
+    }
+    assert check_config(swapped)["rnn"]["experiments"]["other"]["kernel"] == "fused"
+    with pytest.raises(ConfigError, match="robustness.variants: no variant 'triple'"):
+        variant_config(config, "triple")
+
+
+def test_a_bad_variant_key_is_named():
+    config = _with_variants()
+    config["robustness"]["variants"]["double"] = {"dtype": "float16"}
+    with pytest.raises(ConfigError, match="robustness.variants.double.dtype"):
+        check_config(config)
+
+
+def test_claim_robustness_plans_one_workflow_run_per_variant(workdir: Path):
+    (workdir / "config" / "variants.yaml").write_text(yaml.safe_dump(_with_variants()))
+    cmd = snakemake_cmd("-n", "claim_robustness", "--configfile", "config/variants.yaml")
+    result = run(cmd, workdir, timeout=120)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-3000:]
+    for variant in ("double", "swapped"):
+        assert f"results/robustness/{variant}/results/scorecard.csv" in out
+    assert "claim_robustness" in out and not (workdir / "results/robustness").exists()

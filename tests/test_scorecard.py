@@ -247,3 +247,31 @@ def test_conform_holds_every_builder_to_the_landmark_contract():
         conform(pd.concat([table, table]), "fig9")
     with pytest.raises(ValueError, match="lacks column"):
         conform(table.drop(columns="detail"), "fig9")
+
+
+def test_claim_robustness_compares_every_claims_status_across_runs():
+    from ghostlearn.tables.scorecard import claim_robustness
+
+    def card(statuses, measured):
+        return pd.DataFrame(
+            {
+                "id": ["a", "b", "c"],
+                "figure": "fig3",
+                "claim": ["x", "y", "z"],
+                "status": statuses,
+                "measured": measured,
+            }
+        )
+
+    cards = {
+        "reference": card(["pass", "fail", "pass"], [1.0, 2.0, 3.0]),
+        "float64": card(["pass", "pass", "pass"], [1.0, 2.5, 3.0]),
+        "other_kernel": card(["pass", "fail", "not measured"], [1.1, 2.0, float("nan")]),
+    }
+    table = claim_robustness(cards).set_index("id")
+    assert table["changed"].tolist() == [False, True, True]
+    assert table.loc["b", "changed_in"] == "float64" and table.loc["c", "changed_in"] == "other_kernel"
+    assert table.loc["a", "measured_other_kernel"] == 1.1 and table.loc["b", "status_float64"] == "pass"
+    cards["float64"] = cards["float64"].iloc[:2]
+    with pytest.raises(ValueError, match="'float64': claims differ"):
+        claim_robustness(cards)

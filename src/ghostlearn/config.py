@@ -495,6 +495,40 @@ def rnn_experiments(rnn: dict) -> dict[str, dict]:
     return experiments
 
 
+#: ``robustness.variants.<name>.kernel``: each experiment's other kernel (its family's next one).
+OTHER_KERNEL = "other"
+
+
+def _variant_kernel(exp: dict, kernel: str) -> str:
+    if kernel != OTHER_KERNEL:
+        return kernel
+    own = families.declared(exp["model"]["family"]).kernels
+    return own[(own.index(exp["kernel"]) + 1) % len(own)] if exp["kernel"] in own else exp["kernel"]
+
+
+def variant_config(config: dict, variant: str) -> dict:
+    """The validated ``config`` with one ``robustness.variants`` entry applied (docs/methods.md §8): the
+    RNN float path changed (``dtype`` and ``device`` of ``rnn``, and every experiment's ``kernel``, the
+    T-scaling template's included), everything else as it is, and no ``robustness`` section (a variant
+    has no variants of its own)."""
+    spec = config.get("robustness", {}).get("variants", {})
+    if variant not in spec:
+        raise ConfigError(f"robustness.variants: no variant {variant!r}; the config has {sorted(spec)}")
+    changes = spec[variant]
+    out = copy.deepcopy({k: v for k, v in config.items() if k != "robustness"})
+    rnn = out.get("rnn", {})
+    for key in ("dtype", "device"):
+        if key in changes:
+            rnn[key] = changes[key]
+    if "kernel" in changes:
+        entries = list(rnn.get("experiments", {}).values())
+        if "t_scaling" in rnn:
+            entries.append(rnn["t_scaling"]["experiment"])
+        for exp in entries:
+            exp["kernel"] = _variant_kernel(exp, changes["kernel"])
+    return out
+
+
 def experiment_analysis(analysis: dict, exp: dict) -> dict:
     """The checkpoint-analysis settings of one experiment: the top-level ``analysis`` section with the
     experiment's own ``analysis`` overrides, sub-sections merged key by key (``maps`` defaults to true,

@@ -26,6 +26,7 @@ from ghostlearn.config import (
     check_config,
     checkpoint_epochs,
     experiment_analysis,
+    variant_config,
     gd_experiments,
     rnn_experiments,
     rnn_jobs,

@@ -377,3 +377,28 @@ def scorecard_html(scorecard: pd.DataFrame, title: str = "Reproduction scorecard
         "claim assumes)</p>"
         f"<table><tr>{head}</tr>\n" + "\n".join(body) + "\n</table></body></html>\n"
     )
+
+
+def claim_robustness(scorecards: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per claim: its status and measured value in each run (``scorecards``: run name -> that run's
+    scorecard, the reference run first), ``changed`` (the runs do not all give the same status) and
+    ``changed_in`` (the runs whose status differs from the first's)."""
+    names = list(scorecards)
+    if not names:
+        raise ValueError("claim_robustness: no scorecard given")
+    first = scorecards[names[0]]
+    table = first[["id", "figure", "claim"]].copy()
+    for name, card in scorecards.items():
+        missing = set(first["id"]) ^ set(card["id"])
+        if missing:
+            raise ValueError(f"scorecard of run {name!r}: claims differ from {names[0]!r}: {sorted(missing)}")
+        indexed = card.set_index("id").loc[first["id"]]
+        table[f"status_{name}"] = indexed["status"].to_numpy()
+        table[f"measured_{name}"] = indexed["measured"].to_numpy()
+    statuses = table[[f"status_{name}" for name in names]]
+    table["changed"] = statuses.nunique(axis=1) > 1
+    table["changed_in"] = [
+        " ".join(name for name in names[1:] if row[f"status_{name}"] != row[f"status_{names[0]}"])
+        for _, row in table.iterrows()
+    ]
+    return table.reset_index(drop=True)
