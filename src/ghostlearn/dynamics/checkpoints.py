@@ -108,8 +108,14 @@ def _low_rank(params, i, states, settings, analysis):
 def _full(params, i, states, settings, analysis, basis):
     J = params["W_rec"][i].T.double().numpy()  # the code's r @ W_rec is J r
     b = params["b"][i].double().numpy()
-    search = {"adam_iters": analysis["adam_iters"], "newton_steps": analysis.get("full_rank_newton_steps", 1)}
-    return fp.full_rank_points(J, b, states[i], settings, basis=basis, **search)
+    search = {
+        "adam_iters": analysis["adam_iters"],
+        "newton_steps": analysis.get("full_rank_newton_steps", 1),
+        "method": analysis.get("full_rank_search", "adam"),
+        "lm_iters": analysis.get("full_rank_lm_iters", 100),
+    }
+    guesses = analysis.get("full_rank_guesses")
+    return fp.full_rank_points(J, b, states[i], settings, basis=basis, guesses=guesses, **search)
 
 
 def epochs_until_drop(history: pd.DataFrame, epochs, drop_fraction: float = 0.5) -> dict:

@@ -268,6 +268,10 @@ def full_rank_jacobian(J: torch.Tensor, b: torch.Tensor, x: torch.Tensor) -> tor
     return d[:, :, None] * J[None] - torch.eye(J.shape[0], dtype=J.dtype)
 
 
+#: Methods of the full-rank slow-point search (config ``analysis.full_rank_search``).
+FULL_RANK_SEARCHES = ("adam", "levenberg_marquardt")
+
+
 def full_rank_slow_points(
     J: np.ndarray,
     b: np.ndarray,
@@ -276,11 +280,20 @@ def full_rank_slow_points(
     adam_iters: int = 5000,
     newton_damping: float = 1e-4,
     newton_steps: int = 1,
+    method: str = "adam",
+    lm_iters: int = 100,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Minimise ‖G(x)‖², G(x) = −x + tanh(Jx + b), from every guess (K, N): Adam on the mean over all
-    guesses jointly, then damped Newton steps per point with the exact Hessian
-    2(J_Gᵀ J_G + Jᵀ diag(G ⊙ −2 tanh z (1 − tanh² z)) J) + λI (docs/methods.md §1c: one step; a step that does
-    not lower a point's speed is not taken).  Returns (x (K, N), speed ‖G(x)‖ (K,)), float64."""
+    """Minimise ‖G(x)‖², G(x) = −x + tanh(Jx + b), from every guess (K, N).
+
+    ``method="adam"``: Adam on the mean over all guesses jointly, then damped Newton steps per point with
+    the exact Hessian 2(J_Gᵀ J_G + Jᵀ diag(G ⊙ −2 tanh z (1 − tanh² z)) J) + λI (docs/methods.md §1c: one
+    step; a step that does not lower a point's speed is not taken).  ``method="levenberg_marquardt"``:
+    :func:`levenberg_marquardt_slow_points` from the guesses themselves, at most ``lm_iters`` iterations
+    (the Adam and Newton arguments are not used).  Returns (x (K, N), speed ‖G(x)‖ (K,)), float64."""
+    if method == "levenberg_marquardt":
+        return levenberg_marquardt_slow_points(J, b, guesses, iters=lm_iters)
+    if method != "adam":
+        raise ValueError(f"full_rank_search: unknown method {method!r}; expected one of {FULL_RANK_SEARCHES}")
     Jt = torch.as_tensor(J, dtype=torch.float64)
     bt = torch.as_tensor(b, dtype=torch.float64)
     x = torch.tensor(np.asarray(guesses, dtype=float), dtype=torch.float64, requires_grad=True)
@@ -314,6 +327,95 @@ def full_rank_slow_points(
     return x.numpy(), speed.numpy()
 
 
+def _full_rank_terms(Jt: torch.Tensor, bt: torch.Tensor, x: torch.Tensor):
+    """At every point (K, N): q = ‖G‖², the gradient g = 2 J_Gᵀ G and the exact Hessian
+    H = 2(J_Gᵀ J_G + Jᵀ diag(G ⊙ −2 tanh z (1 − tanh² z)) J), z = Jx + b, the Newton step's formula,
+    expanded with J_G = DJ − I (D = diag(1 − tanh² z)) so that one batched product Jᵀ diag(c) J remains:
+    H/2 = Jᵀ diag(d² + w) J − DJ − JᵀD + I."""
+    t = torch.tanh(x @ Jt.T + bt)
+    G = t - x
+    d = 1 - t * t
+    DJ = d[:, :, None] * Jt[None]
+    grad = 2 * ((G * d) @ Jt - G)  # 2 (DJ − I)ᵀ G
+    c = d * d + G * (-2 * t * d)
+    H = Jt.T @ (c[:, :, None] * Jt[None])
+    H -= DJ
+    H -= DJ.transpose(1, 2)
+    H.diagonal(dim1=1, dim2=2).add_(1.0)
+    return (G * G).sum(1), grad, H.mul_(2)
+
+
+def levenberg_marquardt_slow_points(
+    J: np.ndarray,
+    b: np.ndarray,
+    guesses: np.ndarray,
+    iters: int = 100,
+    damping: float = 1e-3,
+    ftol: float = 1e-12,
+    gtol: float = 1e-14,
+    max_damping: float = 1e12,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Minimise q(x) = ‖G(x)‖², G(x) = −x + tanh(Jx + b), from every guess (K, N) by Levenberg–Marquardt
+    with the exact Hessian, all points at once in float64.
+
+    Per point, the step d solves (H + λI) d = −g (Cholesky); it is taken when it lowers the point's q
+    (or, where the model predicts a change below q's resolution, does not raise it beyond rounding),
+    and λ is divided by 10, else (or when H + λI is not positive definite: H is indefinite away from a
+    minimum) it is refused and λ multiplied by 10.  λ starts at ``damping`` times the mean |diagonal| of
+    the point's first Hessian, its scale s.  A point stops when a taken step lowers q by less than
+    ``ftol`` relative, or the quadratic model −gᵀd − ½dᵀHd of the step predicts less (a minimum at
+    float64 precision), when ‖g‖ < ``gtol``, or when λ exceeds ``max_damping`` · s (no descent left);
+    at most ``iters`` iterations.  Finds zeros of G (fixed points) and positive minima of q (ghosts, slow
+    points) alike.  Returns (x (K, N), speed ‖G(x)‖ (K,)), float64."""
+    Jt = torch.as_tensor(J, dtype=torch.float64)
+    bt = torch.as_tensor(b, dtype=torch.float64)
+    x = torch.tensor(np.asarray(guesses, dtype=float), dtype=torch.float64).reshape(-1, len(bt))
+    eye = torch.eye(len(bt), dtype=torch.float64)
+    with torch.no_grad():
+        q, grad, H = _full_rank_terms(Jt, bt, x)
+        scale = H.diagonal(dim1=1, dim2=2).abs().mean(1).clamp_min(1e-12)
+        lam = damping * scale
+        active = grad.norm(dim=1) >= gtol
+        for _ in range(iters):
+            idx = torch.nonzero(active)[:, 0]
+            if not len(idx):
+                break
+            L, info = torch.linalg.cholesky_ex(H[idx] + lam[idx, None, None] * eye)
+            definite = info == 0
+            L[~definite] = eye
+            step = torch.cholesky_solve(-grad[idx, :, None], L)[..., 0]
+            # the quadratic model's decrease −gᵀd − ½dᵀHd: none left to gain at float64 precision
+            predicted = -(grad[idx] * step).sum(1) - 0.5 * (step * (H[idx] @ step[..., None])[..., 0]).sum(1)
+            candidate = x[idx] + step
+            G = torch.tanh(candidate @ Jt.T + bt) - candidate
+            q_new = (G * G).sum(1)
+            flat = definite & (predicted <= ftol * q[idx])
+            # at a minimum q cannot resolve the last Newton step, but x still gains from it: it is taken
+            # unless it raises q above rounding
+            accept = definite & ((q_new < q[idx]) | (flat & (q_new <= q[idx] * (1 + 1e-14))))
+            stalled = flat | (accept & (q[idx] - q_new <= ftol * q[idx]))
+            taken, refused = idx[accept], idx[~accept]
+            lam[taken] /= 10
+            lam[refused] *= 10
+            if len(taken):
+                x[taken] = candidate[accept]
+                q[taken], grad[taken], H[taken] = _full_rank_terms(Jt, bt, x[taken])
+            done = stalled | (grad[idx].norm(dim=1) < gtol) | (lam[idx] > max_damping * scale[idx])
+            active[idx[done]] = False
+        speed = (torch.tanh(x @ Jt.T + bt) - x).norm(dim=1)
+    return x.numpy(), speed.numpy()
+
+
+def subsample_guesses(points: np.ndarray, count: int | None) -> np.ndarray:
+    """``count`` evenly spaced rows of ``points`` (K, N), first and last included (deterministic); all of
+    them when ``count`` is None or at least K."""
+    if count is None or count >= len(points):
+        return points
+    if count < 1:
+        raise ValueError(f"full_rank_guesses: need a positive count, not {count}")
+    return points[np.round(np.linspace(0, len(points) - 1, count)).astype(int)]
+
+
 def pca(states: np.ndarray, components: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """(mean (N,), components (k, N)) of the states (…, N), by SVD of the centred data."""
     X = np.asarray(states, dtype=float).reshape(-1, np.shape(states)[-1])
@@ -341,14 +443,18 @@ def full_rank_points(
     states: np.ndarray,
     settings: SlowPointSettings = SlowPointSettings(),
     basis: tuple[np.ndarray, np.ndarray] | None = None,
+    guesses: int | None = None,
     **search,
 ) -> pd.DataFrame:
     """Slow points of a full-rank network from every visited state (…, N) as a guess, deduplicated, with
     speed, kind, distance to the nearest visited state, PC1–3 coordinates and the sorted real parts of
     the Jacobian eigenvalues (largest first).  ``basis`` = (mean, components) of a PCA fitted elsewhere
-    (Fig. 5 fits one on the states of all checkpoints); by default it is fitted on ``states``."""
+    (Fig. 5 fits one on the states of all checkpoints); by default it is fitted on ``states``.
+    ``guesses``: search from that many evenly spaced visited states only (:func:`subsample_guesses`; None:
+    every one); distances and the default PCA still use every visited state.  ``search`` goes to
+    :func:`full_rank_slow_points` (``method``, ``adam_iters``, ``newton_steps``, ``lm_iters``, …)."""
     visited = np.asarray(states, dtype=float).reshape(-1, np.shape(states)[-1])
-    x, speed = full_rank_slow_points(J, b, visited, **search)
+    x, speed = full_rank_slow_points(J, b, subsample_guesses(visited, guesses), **search)
     mean, components = pca(visited) if basis is None else basis
     keep = deduplicate(x, visited, mean, components)
     x, speed = x[keep], speed[keep]
