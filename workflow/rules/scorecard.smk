@@ -37,6 +37,8 @@ rule scorecard:
 # results/robustness/<variant>/ (its own results/, .snakemake/ and job plan), then every claim's status
 # compared across this run and the variants.  Not a default target: one variant costs one run.
 VARIANTS = list(config["robustness"]["variants"])
+#: A variant's workflow runs with every core of this run (--cores; 1 without it, e.g. under a cluster executor).
+VARIANT_THREADS = workflow._cores or 1
 
 
 rule robustness_variant:
@@ -52,7 +54,7 @@ rule robustness_variant:
         variant="|".join(VARIANTS) or "^$",
     conda:
         ENV
-    threads: workflow.cores
+    threads: VARIANT_THREADS
     resources:
         runtime=24 * 60,
     params:
