@@ -56,6 +56,25 @@ def test_results_do_not_depend_on_how_networks_are_grouped(family, task, kernel)
         )
 
 
+def test_a_job_larger_than_one_backward_chunk_rounds_like_smaller_jobs():
+    """rank_one's fused backward takes BACKWARD_CHUNK networks at a time: a job of more networks (the
+    paper's jobs of 256) gives each network the bits it gets in a job of at most that many (a split by
+    the planner, or another --cores, must not change a chaotic run's fate)."""
+    size = RANK_ONE.BACKWARD_CHUNK
+    seeds = list(range(size + 6))
+    lrs = [0.02 + 0.001 * (s % 5) for s in seeds]
+    together, t_all = run(RANK_ONE, CANONICAL_TASK, seeds, lrs, 15, kernel="fused")
+    first, t_a = run(RANK_ONE, CANONICAL_TASK, seeds[:size], lrs[:size], 15, kernel="fused")
+    second, t_b = run(RANK_ONE, CANONICAL_TASK, seeds[size:], lrs[size:], 15, kernel="fused")
+    torch.testing.assert_close(
+        together["loss"], torch.cat([first["loss"], second["loss"]], 1), rtol=0, atol=0
+    )
+    for name in t_all.params:
+        torch.testing.assert_close(
+            t_all.params[name], torch.cat([t_a.params[name], t_b.params[name]]), rtol=0, atol=0
+        )
+
+
 def test_a_diverging_network_is_frozen_and_marked_while_the_others_go_on():
     family = make_family("full_canonical")
     healthy, _ = run(family, CANONICAL_TASK, [0, 1], [0.05, 0.05], 12)

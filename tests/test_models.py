@@ -162,16 +162,18 @@ def test_rank_one_reproduces_the_reference_run_prefix():
     torch.testing.assert_close(trainer.params["n"][0], net.n.detach(), rtol=1e-5, atol=1e-7)
 
 
-@pytest.mark.parametrize("backward", ["vectorised", "steps"])
+@pytest.mark.parametrize("backward", ["whole", "chunked"])
 @pytest.mark.parametrize("trainable_c", [False, True])
 def test_fused_rank_one_kernel_equals_autograd(trainable_c, backward, monkeypatch):
-    """In float64, where rounding does not hide the comparison: hand-written BPTT == autograd, with either
-    backward pass (whole-sequence for small jobs, step by step for large ones)."""
+    """In float64, where rounding does not hide the comparison: hand-written BPTT == autograd, with the
+    backward pass over the whole job and over chunks of networks (as in jobs of more than BACKWARD_CHUNK)."""
     family = make_family("rank_one", trainable_c=trainable_c)
-    if backward == "steps":
-        monkeypatch.setattr(family, "VECTORISED_BACKWARD_MAX", 0)
+    seeds = SEEDS
+    if backward == "chunked":
+        monkeypatch.setattr(family, "BACKWARD_CHUNK", 2)
+        seeds = [*SEEDS, 7, 8]  # chunks of 3 and 2 networks
     task = TaskData.from_table(delayed_activation(20), dtype=torch.float64)
-    trainer = Trainer(family, task, TrainSpec(SEEDS, [0.02] * 3, 1, dtype="float64"))
+    trainer = Trainer(family, task, TrainSpec(seeds, [0.02] * len(seeds), 1, dtype="float64"))
     for _ in range(300):  # leave the flat initial plateau
         trainer.step()
     loss, grads, outputs = _grads(trainer, trainer.params)
@@ -180,7 +182,7 @@ def test_fused_rank_one_kernel_equals_autograd(trainable_c, backward, monkeypatc
     torch.testing.assert_close(fused_outputs, outputs, rtol=1e-12, atol=1e-15)
     assert set(fused_grads) == set(grads)
     for key in grads:
-        for i in range(len(SEEDS)):
+        for i in range(len(seeds)):
             assert_relative(fused_grads[key][i], grads[key][i], tol=1e-9)
 
 

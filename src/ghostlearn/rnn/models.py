@@ -153,19 +153,19 @@ class RankOne(CanonicalFamily):
             kappa0 = (n * CANONICAL_X0).sum(-1)
         return {"fixed_points": crossings.to(m.dtype), "kappa0": kappa0}
 
-    #: Up to this many networks the fused kernel's backward pass runs as a few whole-sequence tensor
-    #: operations (fewer, larger calls: about 2x faster for small jobs, whose time is per-call overhead);
-    #: larger jobs keep the step-by-step pass, whose working set stays in cache.
-    VECTORISED_BACKWARD_MAX = 64
+    #: The fused kernel's backward pass takes at most this many networks at a time (a few whole-sequence
+    #: tensor operations per chunk: fewer, larger calls than a step-by-step pass, with a working set that
+    #: stays in cache).  Chunks, not another code path, so that a network rounds alike in every job size.
+    BACKWARD_CHUNK = 64
 
     def fused_step(self, params, targets):
         """Forward pass and hand-written backpropagation through time, all networks at once.
 
         Uses the exact 1-D reduction κ_{t+1} = (1−α)κ_t + α nᵀtanh(mκ_t + b), runs the forward pass on one
         (E, N) slice per time step, and writes tanh(z) = 2s − 1 with s = σ(2z) (torch.tanh is slow on some
-        CPUs), so tanh' = 4s(1 − s).  The backward pass is :meth:`_backward_vectorised` for up to
-        VECTORISED_BACKWARD_MAX networks, else :meth:`_backward_steps`.  Equal to autograd of the full model
-        up to float rounding.
+        CPUs), so tanh' = 4s(1 − s).  The backward pass is :meth:`_backward_vectorised`, over chunks of at
+        most BACKWARD_CHUNK networks (:meth:`_backward`).  Equal to autograd of the full model up to float
+        rounding.
         Returns (outputs (E, 1, S), loss (E,), grads).
         """
         m, n, b = params["m"], params["n"], params["b"]
@@ -192,8 +192,7 @@ class RankOne(CanonicalFamily):
         loss = residual.pow(2).sum(-1) / T
         sensitivity = 2 * residual / T * y * (1 - y)  # dL/d(c(κ − 1)) at t = 1…S
         e = sensitivity * c  # dL/dκ_t through the output at t
-        backward = self._backward_vectorised if E <= self.VECTORISED_BACKWARD_MAX else self._backward_steps
-        dm, dn, db, step_sum, a = backward(m, n, kappa, sigmas, e)
+        dm, dn, db, step_sum, a = self._backward(m, n, kappa, sigmas, e)
         grads = {
             "m": (4 * n) * dm,
             "n": (2 * dn).sub_(step_sum).add_(a, alpha=CANONICAL_X0),
@@ -203,30 +202,26 @@ class RankOne(CanonicalFamily):
             grads["c"] = (sensitivity * (kappa[:, 1:] - 1)).sum(-1)
         return y[:, None, :], loss, grads
 
-    def _backward_steps(self, m, n, kappa, sigmas, e):
-        """Backpropagation one time step at a time: (Σ_t α a_{t+1} κ_t q_t, Σ_t α a_{t+1} σ_t,
-        Σ_t α a_{t+1} q_t, Σ_t α a_{t+1}, dL/dκ_0) with a_t = dL/dκ_t and q_t = σ_t(1 − σ_t)."""
-        alpha, S = self.alpha, sigmas.shape[1]
-        nm = (4 * alpha) * n * m
-        dm, dn, db = torch.zeros_like(m), torch.zeros_like(n), torch.zeros_like(m)
-        step_sum = torch.zeros_like(kappa[:, :1])
-        a = e[:, S - 1 :]  # dL/dκ_S
-        for t in range(S - 1, -1, -1):
-            sigma = sigmas[:, t]
-            q = torch.addcmul(sigma, sigma, sigma, value=-1)  # σ(1 − σ) = tanh' / 4
-            step = alpha * a  # α dL/dκ_{t+1}
-            db.addcmul_(step, q)
-            dm.addcmul_(step * kappa[:, t : t + 1], q)
-            dn.addcmul_(step, sigma)
-            step_sum += step
-            a = a * ((1 - alpha) + (q * nm).sum(-1, keepdim=True))  # dL/dκ_t
-            if t > 0:
-                a = a + e[:, t - 1 : t]
-        return dm, dn, db, step_sum, a
+    def _backward(self, m, n, kappa, sigmas, e):
+        """:meth:`_backward_vectorised` over equal chunks (sizes differ by at most one) of at most
+        BACKWARD_CHUNK networks, none of a lone network where E ≥ 2.  The whole-sequence pass rounds a
+        network alike for every chunk size from 2 up (and a step-by-step pass would round differently),
+        so a network's result does not depend on the size of its job (docs/engine.md)."""
+        E = m.shape[0]
+        count = min(-(-E // self.BACKWARD_CHUNK), max(1, E // 2))
+        if count == 1:
+            return self._backward_vectorised(m, n, kappa, sigmas, e)
+        base, extra = divmod(E, count)
+        sizes = [base + 1] * extra + [base] * (count - extra)
+        parts = zip(*(t.split(sizes) for t in (m, n, kappa, sigmas, e)), strict=True)
+        sums = [self._backward_vectorised(*part) for part in parts]
+        return tuple(torch.cat(pieces) for pieces in zip(*sums, strict=True))
 
     def _backward_vectorised(self, m, n, kappa, sigmas, e):
-        """The same sums as :meth:`_backward_steps`, with only the scalar recurrence of a_t left in the time
-        loop: dκ_{t+1}/dκ_t and the three weighted sums over t are whole-sequence operations."""
+        """Backpropagation through time: (Σ_t α a_{t+1} κ_t q_t, Σ_t α a_{t+1} σ_t, Σ_t α a_{t+1} q_t,
+        Σ_t α a_{t+1}, dL/dκ_0) with a_t = dL/dκ_t and q_t = σ_t(1 − σ_t).  Only the scalar recurrence of
+        a_t is left in the time loop: dκ_{t+1}/dκ_t and the three weighted sums over t are whole-sequence
+        operations."""
         alpha, S = self.alpha, sigmas.shape[1]
         q = sigmas - sigmas * sigmas  # (E, S, N): σ(1 − σ) = tanh' / 4
         gain = (q * ((4 * alpha) * n * m)[:, None, :]).sum(-1).add_(1 - alpha)  # (E, S): dκ_{t+1}/dκ_t
