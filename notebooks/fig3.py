@@ -120,6 +120,16 @@ def draw_b(ax):
 
 def draw_c(ax):
     draw_training(ax, history["large"], 1.0)
+    rule = marks[marks["landmark"].isin(["panel_seed", "panel_behaviour_fraction"])].set_index("landmark")
+    if len(rule) == 2:  # the seed rule over the population (docs/methods.md §8)
+        shown = rule.loc["panel_behaviour_fraction", "detail"]  # "k of n networks show it"
+        ax.text(
+            0.02,
+            0.04,
+            f"seed {rule.loc['panel_seed', 'value']:.0f}: the rule's pick\n({shown}: drop, then relapse)",
+            transform=ax.transAxes,
+            fontsize=6,
+        )
 
 
 def draw_inset(ax):

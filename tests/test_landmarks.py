@@ -1,9 +1,11 @@
 """Landmark detection on hand-made curves."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ghostlearn.tables.landmarks import cliff_lr, loglog_slope, smallest_failing_lr
+from ghostlearn.tables.runs import experiment_landmarks, network_landmarks, panel_seed, panel_seed_landmarks
 
 
 def test_cliff_is_searched_right_of_the_floor():
@@ -104,3 +106,69 @@ def test_unstable_epochs_prefers_the_authors_then_the_largest_swings():
     assert chosen == [200, 201, 230] and "no drop" in rule  # loss 0.9 at epochs 201, 231, 241
     with pytest.raises(ValueError, match="fewer than 3"):
         unstable_epochs(epochs, loss, [100, 101], 100.0)
+
+
+def _run(network, loss, accuracy=None):
+    epochs = np.arange(1, len(loss) + 1)
+    table = pd.DataFrame({"network": network, "epoch": epochs, "loss": loss})
+    if accuracy is not None:
+        table["accuracy"] = accuracy
+    return table
+
+
+def _plateau_then(after, plateau=1500):
+    return np.concatenate([np.full(plateau, 1.0), after])
+
+
+def test_crossing_landmarks_survive_a_relapse_that_the_drop_rule_does_not():
+    """A drop, then a relapse to the plateau: the drop rule finds no drop (the loss ends high), but the
+    first crossing, the relapse and the peak accuracy are all read off."""
+    loss = _plateau_then(np.r_[np.full(100, 0.1), np.full(100, 1.0)])
+    accuracy = np.where(loss < 0.5, 0.975, 0.5)
+    found = network_landmarks(_run(0, loss, accuracy))
+    assert np.isnan(found["drop_epoch"][0])
+    assert found["first_crossing_epoch"][0] == 1501
+    assert found["crossed_fraction"][0] == 1.0
+    assert found["relapsed_fraction"][0] == 1.0
+    assert found["learned_at_end_fraction"][0] == 0.0
+    assert found["peak_accuracy_after_crossing"][0] == pytest.approx(0.975)
+    never = network_landmarks(_run(1, np.full(300, 1.0)))
+    assert np.isnan(never["first_crossing_epoch"][0]) and never["crossed_fraction"][0] == 0.0
+    assert "relapsed_fraction" not in never  # defined only for networks that cross
+
+
+def test_an_experiment_reports_the_fraction_of_networks_not_the_median():
+    history = pd.concat(
+        [
+            _run(0, _plateau_then(np.full(200, 0.1))),  # learns and stays learned
+            _run(1, _plateau_then(np.r_[np.full(100, 0.1), np.full(100, 1.0)])),  # learns, relapses
+            _run(2, np.full(1700, 1.0)),  # never learns
+        ]
+    )
+    table = experiment_landmarks(None, "population", history).set_index("landmark")
+    assert table.loc["crossed_fraction", "value"] == pytest.approx(2 / 3)
+    assert table.loc["relapsed_fraction", "value"] == pytest.approx(1 / 2)  # of the 2 that cross
+    assert table.loc["learned_at_end_fraction", "value"] == pytest.approx(1 / 2)
+    assert "mean (the fraction) over the 2 of 2" in table.loc["relapsed_fraction", "detail"]
+    assert "median" in table.loc["first_crossing_epoch", "detail"]
+
+
+def test_the_panel_seed_rule_picks_the_first_network_that_shows_the_behaviour():
+    history = pd.concat(
+        [
+            _run(0, np.r_[np.full(10, 1.0), np.full(1690, 0.1)]),  # drops without a long plateau
+            _run(1, np.full(1700, 1.0)),  # never drops
+            _run(2, _plateau_then(np.full(200, 0.1))),  # plateau and drop, but stays learned
+            _run(3, _plateau_then(np.r_[np.full(100, 0.1), np.full(100, 1.0)])),  # the behaviour
+            _run(4, _plateau_then(np.r_[np.full(50, 0.1), np.full(150, 0.9)])),  # the behaviour too
+        ]
+    )
+    networks = pd.DataFrame({"network": range(5), "seed": [40, 41, 42, 43, 44], "lr": 0.02})
+    choice = panel_seed(history, networks)
+    assert choice["shows"].tolist() == [False, False, False, True, True]
+    assert choice.loc[choice["chosen"], "seed"].tolist() == [43]
+    marks = panel_seed_landmarks("fig3", "population", choice, [43]).set_index("landmark")["value"]
+    assert marks["panel_seed"] == 43 and marks["panel_behaviour_fraction"] == pytest.approx(2 / 5)
+    assert marks["panel_draws_rule_seed"] == 1.0
+    drawn_elsewhere = panel_seed_landmarks("fig3", "population", choice, [40]).set_index("landmark")
+    assert drawn_elsewhere.loc["panel_draws_rule_seed", "value"] == 0.0

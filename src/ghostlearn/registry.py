@@ -137,14 +137,16 @@ FIGURES: dict[str, Figure] = {
                 "fig3_fixed_point_test",
             ),
             experiments=("fig3_small_lr", "fig3_large_lr"),
+            # panel c's seed rule is judged over this population (docs/methods.md §8)
+            experiment_prefixes=("fig3_large_lr_seeds",),
             run_tables=("history", "points", "fields"),
             tables={"landmarks": "fig3_landmarks.csv"},
             builder="ghostlearn.tables.runs:fig3_tables",
             builder_outputs={"epochs": "fig3_epochs.csv"},
             sources={"small": "fig3_small_lr", "large": "fig3_large_lr"},
             builder_settings=_DROP,
-            landmarks="ghostlearn.tables.runs:run_landmarks",
-            landmark_inputs=_RUN_LANDMARKS,
+            landmarks="ghostlearn.tables.runs:fig3_landmarks",
+            landmark_inputs={**_RUN_LANDMARKS, "networks_*": "rnn_*_networks.csv"},
             landmark_settings=_DROP,
         ),
         Figure(

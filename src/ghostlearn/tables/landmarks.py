@@ -194,6 +194,12 @@ def first_epoch_at_least(epochs: np.ndarray, values: np.ndarray, level: float) -
     return float(np.asarray(epochs)[hit[0]]) if hit.size else float("nan")
 
 
+def first_epoch_below(epochs: np.ndarray, values: np.ndarray, level: float) -> float:
+    """The first epoch whose value is below ``level`` (e.g. loss < 0.5), NaN if none is."""
+    hit = np.nonzero(np.asarray(values, dtype=float) < level)[0]
+    return float(np.asarray(epochs)[hit[0]]) if hit.size else float("nan")
+
+
 def unstable_epochs(
     epochs: np.ndarray,
     loss: np.ndarray,

@@ -33,6 +33,10 @@ class ExperimentTables:
 
 #: Accuracy that counts as "learned" for the first-accurate-epoch landmark (Fig. 5: 0.99 first at 294).
 ACCURATE = 0.99
+#: A relapse is a loss back at or above the crossing level from this many epochs after the first crossing.
+RELAPSE_GAP = 10
+#: Fig. 3c's panel seed rule (docs/methods.md §8): a plateau of at least this many epochs before the drop.
+PANEL_MIN_PLATEAU = 1000
 
 
 def network_landmarks(
@@ -62,6 +66,7 @@ def network_landmarks(
     if after.size:  # Fig. 3c: the loss oscillates between ≈ 0.02 and 0.4 after the drop
         out["post_drop_min_loss"] = (float(after.min()), "lowest loss from 10 epochs after the drop")
         out["post_drop_max_loss"] = (float(after.max()), "highest loss from 10 epochs after the drop")
+    out.update(crossing_landmarks(epochs, loss, history, drop_fraction))
     if "accuracy" in history:
         accuracy = history["accuracy"].to_numpy(dtype=float)
         out["final_accuracy"] = (float(accuracy[-1]), f"accuracy at epoch {int(epochs[-1])}")
@@ -85,6 +90,100 @@ def network_landmarks(
     return out
 
 
+def crossing_landmarks(
+    epochs: np.ndarray, loss: np.ndarray, history: pd.DataFrame, drop_fraction: float = 0.5
+) -> dict[str, tuple[float, str]]:
+    """What a run does after its loss first falls below ``drop_fraction`` x its first value: landmarks that
+    stay defined on every float path when the phase after the drop is chaotic (docs/methods.md §8).  The
+    ``*_fraction`` ones are 0/1 per network; an experiment reports their mean, the fraction of networks."""
+    level = drop_fraction * float(loss[0])
+    crossing = landmarks.first_epoch_below(epochs, loss, level)
+    rule = f"loss below {drop_fraction:g} x its first value"
+    out = {
+        "first_crossing_epoch": (crossing, f"first epoch with the {rule}"),
+        "crossed_fraction": (float(np.isfinite(crossing)), f"1 if the {rule} within the run"),
+    }
+    if not np.isfinite(crossing):
+        return out
+    after = loss[epochs >= crossing + RELAPSE_GAP]
+    out["relapsed_fraction"] = (
+        float((after >= level).any()) if after.size else float("nan"),
+        f"of the networks that cross: 1 if the loss is back at or above that level from {RELAPSE_GAP} "
+        "epochs after the first crossing",
+    )
+    out["learned_at_end_fraction"] = (
+        float(loss[-1] < level),
+        f"of the networks that cross: 1 if the {rule} at epoch {int(epochs[-1])}",
+    )
+    if "accuracy" in history:
+        accuracy = history["accuracy"].to_numpy(dtype=float)
+        out["peak_accuracy_after_crossing"] = (
+            float(accuracy[epochs >= crossing].max()),
+            "highest accuracy from the first crossing on",
+        )
+    return out
+
+
+def panel_seed(history: pd.DataFrame, networks: pd.DataFrame, drop_fraction: float = 0.5) -> pd.DataFrame:
+    """Fig. 3c's seed rule (docs/methods.md §8), per network of a population, in the experiment's order:
+    whether its run shows the panel's behaviour (the loss first crosses below ``drop_fraction`` x its first
+    value after at least PANEL_MIN_PLATEAU epochs, then relapses: the unstable phase), and which network
+    the rule picks (the first that shows it).  Columns: network, seed, lr, first_crossing_epoch, relapsed,
+    learned_at_end, shows, chosen."""
+    rows = []
+    for network, run in history.sort_values("epoch").groupby("network"):
+        epochs, loss = run["epoch"].to_numpy(), run["loss"].to_numpy(dtype=float)
+        found = crossing_landmarks(epochs, loss, run, drop_fraction)
+        crossing = found["first_crossing_epoch"][0]
+        relapsed = found.get("relapsed_fraction", (float("nan"),))[0] == 1.0
+        rows.append(
+            {
+                "network": network,
+                "first_crossing_epoch": crossing,
+                "relapsed": relapsed,
+                "learned_at_end": found.get("learned_at_end_fraction", (0.0,))[0] == 1.0,
+                "shows": bool(crossing >= PANEL_MIN_PLATEAU and relapsed),
+            }
+        )
+    table = pd.DataFrame(rows).merge(networks[["network", "seed", "lr"]], on="network", how="left")
+    table = table.sort_values("network", ignore_index=True)
+    table["chosen"] = False
+    if table["shows"].any():
+        table.loc[table.index[table["shows"]][0], "chosen"] = True
+    return table[
+        ["network", "seed", "lr", "first_crossing_epoch", "relapsed", "learned_at_end", "shows", "chosen"]
+    ]
+
+
+def panel_seed_landmarks(figure: str | None, population: str, choice: pd.DataFrame, drawn) -> pd.DataFrame:
+    """The seed rule's landmarks: the seed it picks, how many of the population show the behaviour, and
+    whether the panel draws the picked seed (``drawn``: the panel experiment's seeds)."""
+    chosen = choice[choice["chosen"]]
+    seed = float(chosen["seed"].iloc[0]) if len(chosen) else float("nan")
+    shows, total = int(choice["shows"].sum()), len(choice)
+    rule = f"first network in order whose loss first crosses after >= {PANEL_MIN_PLATEAU} epochs and then relapses"
+    rows = [
+        ("panel_seed", seed, rule),
+        (
+            "panel_behaviour_fraction",
+            shows / total if total else float("nan"),
+            f"{shows} of {total} networks show it",
+        ),
+        (
+            "panel_draws_rule_seed",
+            float(list(drawn) == [seed]),
+            "1 if the panel's one seed is the rule's pick",
+        ),
+    ]
+    return pd.DataFrame(
+        [
+            {"figure": figure, "experiment": population, "landmark": n, "value": v, "detail": d}
+            for n, v, d in rows
+        ],
+        columns=LANDMARK_COLUMNS,
+    )
+
+
 def experiment_landmarks(
     figure: str | None,
     experiment: str,
@@ -92,7 +191,8 @@ def experiment_landmarks(
     ghosts: pd.DataFrame | None = None,
     drop_fraction: float = 0.5,
 ) -> pd.DataFrame:
-    """The landmarks of an experiment as long rows; with several networks, the median over networks."""
+    """The landmarks of an experiment as long rows; with several networks, the median over networks (the
+    mean of the 0/1 ``*_fraction`` landmarks: the fraction of networks)."""
     per_network = []
     for network, run in history.sort_values("epoch").groupby("network"):
         mine = None if ghosts is None else ghosts[ghosts["network"] == network]
@@ -102,9 +202,11 @@ def experiment_landmarks(
         values = [found[name][0] for found in per_network if name in found]
         rule = next(found[name][1] for found in per_network if name in found)
         finite = int(np.isfinite(values).sum())
+        mean = name.endswith("_fraction")  # 0/1 per network: the experiment's value is the fraction
         if len(values) > 1:
-            rule += f"; median over the {finite} of {len(values)} networks where it is defined"
-        value = float(np.nanmedian(values)) if finite else float("nan")
+            how = "mean (the fraction)" if mean else "median"
+            rule += f"; {how} over the {finite} of {len(values)} networks where it is defined"
+        value = float((np.nanmean if mean else np.nanmedian)(values)) if finite else float("nan")
         rows.append(
             {"figure": figure, "experiment": experiment, "landmark": name, "value": value, "detail": rule}
         )
@@ -173,6 +275,23 @@ def run_landmarks(drop_fraction: float = 0.5, **tables: pd.DataFrame) -> pd.Data
             f"run_landmarks: unexpected tables {unknown} (history_<experiment>, ghosts_<experiment>)"
         )
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LANDMARK_COLUMNS)
+
+
+def fig3_landmarks(
+    drop_fraction: float = 0.5,
+    panel: str = "fig3_large_lr",
+    population: str = "fig3_large_lr_seeds",
+    **tables: pd.DataFrame,
+) -> pd.DataFrame:
+    """Figure 3's landmarks: :func:`run_landmarks` of its experiments, and the seed rule of panel c
+    (:func:`panel_seed`) over the ``population`` experiment, judged against the seed ``panel`` draws."""
+    networks = {k.removeprefix("networks_"): v for k, v in tables.items() if k.startswith("networks_")}
+    runs = {k: v for k, v in tables.items() if not k.startswith("networks_")}
+    parts = [run_landmarks(drop_fraction, **runs)]
+    if f"history_{population}" in runs:
+        choice = panel_seed(runs[f"history_{population}"], networks[population], drop_fraction)
+        parts.append(panel_seed_landmarks(None, population, choice, networks[panel]["seed"].tolist()))
+    return pd.concat(parts, ignore_index=True)
 
 
 def fig3_tables(small: ExperimentTables, large: ExperimentTables, drop_fraction: float = 0.5) -> dict:
