@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import copy_workflow, run, snakemake_cmd
@@ -113,12 +114,17 @@ def test_checkpoints_are_analysed_into_point_tables(built: Path):
 def test_figure_tables_hold_landmarks_epochs_and_fields(built: Path):
     from ghostlearn.tables.landmarks import LANDMARK_COLUMNS
 
-    for figure, names in (("fig3", {"fig3_small_lr", "fig3_large_lr"}), ("fig5", {"fig5_dcdt", "fig5_dmts"})):
+    fig3_names = {"fig3_small_lr", "fig3_large_lr", "fig3_large_lr_seeds"}
+    for figure, names in (("fig3", fig3_names), ("fig5", {"fig5_dcdt", "fig5_dmts"})):
         table = pd.read_csv(built / f"results/tables/{figure}_landmarks.csv")
         assert list(table.columns) == LANDMARK_COLUMNS and set(table["experiment"]) == names
         assert {"drop_epoch", "final_loss", "first_ghost_epoch"} <= set(table["landmark"])
     fig3 = pd.read_csv(built / "results/tables/fig3_landmarks.csv").set_index(["experiment", "landmark"])
     assert fig3.loc[("fig3_small_lr", "max_fixed_point_count"), "value"] == 1
+    # the seed rule over the population (4 seeds, 60 epochs: none leaves the plateau, so no pick)
+    assert fig3.loc[("fig3_large_lr_seeds", "crossed_fraction"), "value"] == 0
+    assert np.isnan(fig3.loc[("fig3_large_lr_seeds", "panel_seed"), "value"])
+    assert fig3.loc[("fig3_large_lr_seeds", "panel_draws_rule_seed"), "value"] == 0
     epochs = pd.read_csv(built / "results/tables/fig3_epochs.csv")
     assert epochs.loc[epochs["panel"] == "b", "epoch"].tolist() == [1, 60]
     chosen = epochs.loc[epochs["panel"] == "d", "epoch"]
