@@ -75,6 +75,28 @@ def test_a_job_larger_than_one_backward_chunk_rounds_like_smaller_jobs():
         )
 
 
+def test_low_rank_backward_chunks_do_not_depend_on_the_job_size(monkeypatch):
+    """task_low_rank's fused backward takes the time steps in chunks: their length is set per network,
+    so a job of 4 networks rounds each network as jobs of 2 do (the chunks group the sums over time)."""
+    from ghostlearn.rnn import kernels_task
+
+    family, task = GROUPED[3]
+    B, N = task.targets.shape[0], family.N
+    monkeypatch.setattr(kernels_task, "LOW_RANK_CHUNK_ELEMENTS", 12 * B * N)  # chunks of 12 steps
+    kernels_task.clear_workspace()
+    seeds, lrs = [0, 1, 2, 3], [0.02, 0.05, 0.01, 0.03]
+    together, t_all = run(family, task, seeds, lrs, 10, kernel="fused")
+    first, t_a = run(family, task, seeds[:2], lrs[:2], 10, kernel="fused")
+    second, t_b = run(family, task, seeds[2:], lrs[2:], 10, kernel="fused")
+    torch.testing.assert_close(
+        together["loss"], torch.cat([first["loss"], second["loss"]], 1), rtol=0, atol=0
+    )
+    for name in t_all.params:
+        torch.testing.assert_close(
+            t_all.params[name], torch.cat([t_a.params[name], t_b.params[name]]), rtol=0, atol=0
+        )
+
+
 def test_a_diverging_network_is_frozen_and_marked_while_the_others_go_on():
     family = make_family("full_canonical")
     healthy, _ = run(family, CANONICAL_TASK, [0, 1], [0.05, 0.05], 12)

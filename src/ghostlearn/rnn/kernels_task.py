@@ -48,7 +48,9 @@ _WORKSPACE_MAX = 64
 #: task_full processes networks in chunks of about this many bytes of W_rec (the per-step (B, N) x (N, N)
 #: products stream W_rec; a chunk that stays in cache across the time loop runs about 2x faster).
 FULL_CHUNK_BYTES = 2 * 2**20
-#: task_low_rank's backward pass takes the σ stack in chunks of steps of about this many elements.
+#: task_low_rank's backward pass takes the σ stack in chunks of steps of about this many elements per
+#: network (per network, not per job: the chunks set how the sums over time are grouped, so a chunk
+#: length that depended on the job's size would round a network differently in jobs of other sizes).
 LOW_RANK_CHUNK_ELEMENTS = 2**19
 
 
@@ -288,7 +290,7 @@ def task_low_rank_step(params, targets, inputs, r0, noise, alpha: float, readout
     Z = S_l.new_zeros((E, (K + 2) * K, N))  # Σ_t [κ | u | 1]_t ⊗ μ_{t+1} · q_t
     sm = S_l.new_zeros((E, K, N))  # Σ_t μ_{t+1}ᵀ σ_t
     T = S - 1
-    chunk = max(1, LOW_RANK_CHUNK_ELEMENTS // (E * B * N))
+    chunk = max(1, LOW_RANK_CHUNK_ELEMENTS // (B * N))  # steps: the same in every job size
     Qbuf = _buffer("lr.Q", (E, min(chunk, T) * B, N), S_l)
     Lbuf = _buffer("lr.L", (E, K + 2, K, min(chunk, T), B), S_l)
     t1 = T
