@@ -30,6 +30,19 @@ def run(family, task, seeds, lrs, epochs, **kw):
     return {k: torch.stack([r[k] for r in records]) for k in records[0]}, trainer
 
 
+def assert_split_changes_no_bit(family, task, seeds, lrs, epochs, at, keys=("loss",), **kw):
+    """One job of ``seeds`` against two jobs split at ``at``: every history key and parameter bitwise."""
+    together, t_all = run(family, task, seeds, lrs, epochs, **kw)
+    first, t_a = run(family, task, seeds[:at], lrs[:at], epochs, **kw)
+    second, t_b = run(family, task, seeds[at:], lrs[at:], epochs, **kw)
+    for key in keys:
+        torch.testing.assert_close(together[key], torch.cat([first[key], second[key]], 1), rtol=0, atol=0)
+    for name in t_all.params:
+        torch.testing.assert_close(
+            t_all.params[name], torch.cat([t_a.params[name], t_b.params[name]]), rtol=0, atol=0
+        )
+
+
 GROUPED = [
     (RANK_ONE, CANONICAL_TASK),
     (make_family("rank_k", K=3), CANONICAL_TASK),
@@ -45,15 +58,8 @@ def test_results_do_not_depend_on_how_networks_are_grouped(family, task, kernel)
     """Bitwise, for every family and kernel, for jobs of two or more networks (a lone network may take
     other BLAS/vector paths)."""
     seeds, lrs = [0, 1, 2, 3], [0.02, 0.05, 0.01, 0.03]
-    together, t_all = run(family, task, seeds, lrs, 15, kernel=kernel)
-    first, t_a = run(family, task, seeds[:2], lrs[:2], 15, kernel=kernel)
-    second, t_b = run(family, task, seeds[2:], lrs[2:], 15, kernel=kernel)
-    for key in ("loss", "grad_norm", "accuracy"):
-        torch.testing.assert_close(together[key], torch.cat([first[key], second[key]], 1), rtol=0, atol=0)
-    for name in t_all.params:
-        torch.testing.assert_close(
-            t_all.params[name], torch.cat([t_a.params[name], t_b.params[name]]), rtol=0, atol=0
-        )
+    keys = ("loss", "grad_norm", "accuracy")
+    assert_split_changes_no_bit(family, task, seeds, lrs, 15, 2, keys, kernel=kernel)
 
 
 def test_a_job_larger_than_one_backward_chunk_rounds_like_smaller_jobs():
@@ -63,16 +69,7 @@ def test_a_job_larger_than_one_backward_chunk_rounds_like_smaller_jobs():
     size = RANK_ONE.BACKWARD_CHUNK
     seeds = list(range(size + 6))
     lrs = [0.02 + 0.001 * (s % 5) for s in seeds]
-    together, t_all = run(RANK_ONE, CANONICAL_TASK, seeds, lrs, 15, kernel="fused")
-    first, t_a = run(RANK_ONE, CANONICAL_TASK, seeds[:size], lrs[:size], 15, kernel="fused")
-    second, t_b = run(RANK_ONE, CANONICAL_TASK, seeds[size:], lrs[size:], 15, kernel="fused")
-    torch.testing.assert_close(
-        together["loss"], torch.cat([first["loss"], second["loss"]], 1), rtol=0, atol=0
-    )
-    for name in t_all.params:
-        torch.testing.assert_close(
-            t_all.params[name], torch.cat([t_a.params[name], t_b.params[name]]), rtol=0, atol=0
-        )
+    assert_split_changes_no_bit(RANK_ONE, CANONICAL_TASK, seeds, lrs, 15, size, kernel="fused")
 
 
 def test_low_rank_backward_chunks_do_not_depend_on_the_job_size(monkeypatch):
@@ -85,16 +82,7 @@ def test_low_rank_backward_chunks_do_not_depend_on_the_job_size(monkeypatch):
     monkeypatch.setattr(kernels_task, "LOW_RANK_CHUNK_ELEMENTS", 12 * B * N)  # chunks of 12 steps
     kernels_task.clear_workspace()
     seeds, lrs = [0, 1, 2, 3], [0.02, 0.05, 0.01, 0.03]
-    together, t_all = run(family, task, seeds, lrs, 10, kernel="fused")
-    first, t_a = run(family, task, seeds[:2], lrs[:2], 10, kernel="fused")
-    second, t_b = run(family, task, seeds[2:], lrs[2:], 10, kernel="fused")
-    torch.testing.assert_close(
-        together["loss"], torch.cat([first["loss"], second["loss"]], 1), rtol=0, atol=0
-    )
-    for name in t_all.params:
-        torch.testing.assert_close(
-            t_all.params[name], torch.cat([t_a.params[name], t_b.params[name]]), rtol=0, atol=0
-        )
+    assert_split_changes_no_bit(family, task, seeds, lrs, 10, 2, kernel="fused")
 
 
 def test_a_diverging_network_is_frozen_and_marked_while_the_others_go_on():
