@@ -66,7 +66,7 @@ def network_landmarks(
     if after.size:  # Fig. 3c: the loss oscillates between ≈ 0.02 and 0.4 after the drop
         out["post_drop_min_loss"] = (float(after.min()), "lowest loss from 10 epochs after the drop")
         out["post_drop_max_loss"] = (float(after.max()), "highest loss from 10 epochs after the drop")
-    out.update(crossing_landmarks(epochs, loss, history, drop_fraction))
+    out.update(crossing_landmarks(history, drop_fraction))
     if "accuracy" in history:
         accuracy = history["accuracy"].to_numpy(dtype=float)
         out["final_accuracy"] = (float(accuracy[-1]), f"accuracy at epoch {int(epochs[-1])}")
@@ -90,12 +90,12 @@ def network_landmarks(
     return out
 
 
-def crossing_landmarks(
-    epochs: np.ndarray, loss: np.ndarray, history: pd.DataFrame, drop_fraction: float = 0.5
-) -> dict[str, tuple[float, str]]:
-    """What a run does after its loss first falls below ``drop_fraction`` x its first value: landmarks that
-    stay defined on every float path when the phase after the drop is chaotic (docs/methods.md §8).  The
-    ``*_fraction`` ones are 0/1 per network; an experiment reports their mean, the fraction of networks."""
+def crossing_landmarks(history: pd.DataFrame, drop_fraction: float = 0.5) -> dict[str, tuple[float, str]]:
+    """What a run (one network's history, sorted by epoch) does after its loss first falls below
+    ``drop_fraction`` x its first value: landmarks that stay defined on every float path when the phase
+    after the drop is chaotic (docs/methods.md §8).  The ``*_fraction`` ones are 0/1 per network; an
+    experiment reports their mean, the fraction of networks."""
+    epochs, loss = history["epoch"].to_numpy(), history["loss"].to_numpy(dtype=float)
     level = drop_fraction * float(loss[0])
     crossing = landmarks.first_epoch_below(epochs, loss, level)
     rule = f"loss below {drop_fraction:g} x its first value"
@@ -132,8 +132,7 @@ def panel_seed(history: pd.DataFrame, networks: pd.DataFrame, drop_fraction: flo
     learned_at_end, shows, chosen."""
     rows = []
     for network, run in history.sort_values("epoch").groupby("network"):
-        epochs, loss = run["epoch"].to_numpy(), run["loss"].to_numpy(dtype=float)
-        found = crossing_landmarks(epochs, loss, run, drop_fraction)
+        found = crossing_landmarks(run, drop_fraction)
         crossing = found["first_crossing_epoch"][0]
         relapsed = found.get("relapsed_fraction", (float("nan"),))[0] == 1.0
         rows.append(
