@@ -96,6 +96,19 @@ def test_plan_splits_the_long_experiments_so_no_job_exceeds_the_run_over_the_cor
     assert len(plan_jobs(experiments, counts, 8, MODEL)["big"]) > 1
 
 
+def test_a_run_of_some_experiments_is_planned_against_their_own_total(tmp_path):
+    experiments = {"big": _exp(epochs=2_000_000), "mid": _exp(epochs=400_000), "small": _exp(epochs=1000)}
+    counts = {name: len(rnn_networks(exp)) for name, exp in experiments.items()}
+    whole = plan_jobs(experiments, counts, 2, MODEL, min_job_s=60)
+    assert whole["mid"] == [100]  # beside "big" it is short enough unsplit
+    scoped = plan_jobs(experiments, counts, 2, MODEL, min_job_s=60, scope=["mid"])
+    assert len(scoped["mid"]) > 1 and sum(scoped["mid"]) == 100  # alone, unsplit, it would leave a core idle
+    assert scoped["big"] == whole["big"] and scoped["small"] == whole["small"]
+    sizes, _ = stored_plan(tmp_path / "plan.json", experiments, counts, 2, MODEL, scope=["mid"])
+    assert sizes["mid"] == plan_jobs(experiments, counts, 2, MODEL, scope=["mid"])["mid"]
+    assert sizes["big"] == plan_jobs(experiments, counts, 2, MODEL)["big"]
+
+
 def test_jobs_follow_the_plan_and_reject_a_plan_of_another_size():
     exp = _exp()
     jobs = rnn_jobs(exp, sizes=[40, 40, 20])

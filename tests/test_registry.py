@@ -14,6 +14,7 @@ from ghostlearn.registry import (
     panel_files,
     resolve,
     source_experiments,
+    target_experiments,
 )
 
 
@@ -81,3 +82,32 @@ def test_landmark_inputs_expand_per_experiment_with_ghosts_only_where_analysed()
         "ghosts_fig4_dcdt": "results/tables/rnn_fig4_dcdt_ghost_vs_drop.csv",
     }
     assert landmark_inputs(FIGURES["fig8c"], {}) == {"curves": "results/tables/fig8c_curves.csv"}
+
+
+def test_targets_name_the_experiments_they_train_with_the_phases_they_continue():
+    fig6 = ["fig6a_rank_one", "fig6b_K10", "fig6b_K2"]
+    assert target_experiments(["fig6"], EXPERIMENTS) == fig6
+    assert target_experiments(["results/tables/fig8c_landmarks.csv"], EXPERIMENTS) == [
+        "fig8c_phase1",
+        "fig8c",
+    ]
+    assert target_experiments(["results/figures/fig8c/fig8c_accuracies.pdf"], EXPERIMENTS) == [
+        "fig8c_phase1",
+        "fig8c",
+    ]
+    assert target_experiments(["./results/figures/fig6.png"], EXPERIMENTS) == fig6
+    # an experiment's run files and tables (the whole name before the suffix: fig8c_phase1's are not fig8c's)
+    assert target_experiments(["results/runs/rnn/fig6b_K2/job0/networks.parquet"], EXPERIMENTS) == [
+        "fig6b_K2"
+    ]
+    assert target_experiments(["results/tables/rnn_fig8c_phase1_networks.csv"], EXPERIMENTS) == [
+        "fig8c_phase1"
+    ]
+    assert target_experiments(["results/tables/rnn_fig8c_history.parquet"], EXPERIMENTS) == [
+        "fig8c_phase1",
+        "fig8c",
+    ]
+    # figures without RNN training train nothing; what cannot be read means the whole config
+    assert target_experiments(["fig1", "results/tables/fig2_landmarks.csv"], EXPERIMENTS) == []
+    for unknown in ([], None, ["results/scorecard.csv"], ["fig6", "all"], ["results/runs/rnn/nope/x"]):
+        assert target_experiments(unknown, EXPERIMENTS) is None

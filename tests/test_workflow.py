@@ -240,6 +240,11 @@ def test_a_dry_run_plans_without_storing_the_job_plan_and_an_rnn_only_config_bui
     assert result.returncode == 0, result.stderr[-4000:]
     assert "estimated RNN training" in result.stderr
     assert not (workdir / "results/runs/rnn/job_plan.json").exists()
+    # a run of one figure plans, and prices, the experiments it trains (with the phase it continues)
+    one = run(snakemake_cmd("fig8c", "-n", "--cores", "3", "--configfile", "config/test.yaml"), workdir)
+    assert one.returncode == 0, one.stderr[-4000:]
+    assert "in 2 jobs" in one.stderr and "(the 2 experiments the targets train, of " in one.stderr
+    assert "fig8c_phase1" in one.stderr and "fig6" not in one.stderr.split("Building DAG")[0]
     sweep = run(snakemake_cmd("-n", "--configfile", "config/examples/sweep.yaml"), workdir)
     assert sweep.returncode == 0, sweep.stderr[-4000:]
     assert "train_rnn" in sweep.stdout + sweep.stderr

@@ -444,3 +444,45 @@ def function(reference: str):
     """The package function ``module:name`` of a builder or landmark entry."""
     module, _, name = reference.partition(":")
     return getattr(importlib.import_module(module), name)
+
+
+def target_experiments(targets, experiments: Mapping[str, dict]) -> list[str] | None:
+    """The RNN experiments that a run with these Snakemake targets trains, with every experiment they
+    continue from (``start_from``), in config order; None when some target is not one this can read (no
+    targets, i.e. the default one, the scorecard, a rule or file of another kind): then the whole config.
+
+    A target is read as a figure name (its rule), a file of a figure (``results/figures/<figure>...``,
+    ``results/tables/<figure>_landmarks.csv``), a per-experiment table (``results/tables/rnn_<experiment>_
+    <kind>``) or a file under an experiment's run folder (``results/runs/rnn/<experiment>/...``); targets
+    that need no RNN training (Figures 1 and 2, say) give an empty list."""
+    figures_dir, runs_dir = "results/figures/", "results/runs/rnn/"
+    suffixes = tuple(f"_{suffix}" for suffix in RUN_TABLE_SUFFIX.values())
+    if not targets:
+        return None
+    chosen: set[str] = set()
+    for target in targets:
+        target = str(target).replace("\\", "/").removeprefix("./")
+        figure = target if target in FIGURES else None
+        if target.startswith(figures_dir):
+            figure = target[len(figures_dir) :].split("/")[0].rsplit(".", 1)[0]
+        elif target.startswith(f"{TABLES}/") and target.endswith("_landmarks.csv"):
+            figure = target[len(TABLES) + 1 : -len("_landmarks.csv")]
+        if figure in FIGURES:
+            chosen.update(n for n in figure_experiments(FIGURES[figure], experiments) if n in experiments)
+            continue
+        name = None
+        if target.startswith(runs_dir):
+            name = target[len(runs_dir) :].split("/")[0]
+        elif target.startswith(f"{TABLES}/rnn_") and target.endswith(suffixes):
+            stem = target[len(TABLES) + len("/rnn_") :]
+            name = next((n for n in experiments if any(stem == n + s for s in suffixes)), None)
+        if name not in experiments:
+            return None
+        chosen.add(name)
+    pending = list(chosen)
+    while pending:  # a continuation trains after the experiment it starts from
+        parent = experiments[pending.pop()].get("start_from", {}).get("experiment")
+        if parent in experiments and parent not in chosen:
+            chosen.add(parent)
+            pending.append(parent)
+    return [name for name in experiments if name in chosen]

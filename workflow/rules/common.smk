@@ -41,6 +41,7 @@ from ghostlearn.registry import (
     resolve,
     run_table,
     source_experiments,
+    target_experiments,
 )
 from ghostlearn.tasks import task_name
 
@@ -89,8 +90,35 @@ _PLAN = (
     PLAN_CORES,
     COST,
 )
+
+
+def command_line_targets():
+    """The targets of this snakemake command, or None when they cannot be told (a run through the API).
+    Snakemake parses the workflow before it hands over its DAG settings, so they are read off the
+    command line with Snakemake's own argument parser."""
+    settings = getattr(workflow, "dag_settings", None)
+    if settings is not None:
+        return list(settings.targets)
+    if Path(sys.argv[0]).name != "snakemake":
+        return None
+    from snakemake.cli import get_argument_parser
+
+    try:
+        args, _ = get_argument_parser().parse_known_args(sys.argv[1:])
+    except (Exception, SystemExit):
+        return None
+    return list(args.targets or [])
+
+
+# The experiments the command line's targets train (all of them for the default target): a run of one
+# figure is planned, and its cost printed, as the run it is.
+REQUESTED = (
+    target_experiments(command_line_targets(), RNN)
+    if workflow.is_main_process
+    else None
+)
 try:
-    _sizes, _kept = stored_plan(*_PLAN, write=False)
+    _sizes, _kept = stored_plan(*_PLAN, write=False, scope=REQUESTED)
 except ValueError as error:
     raise WorkflowError(str(error)) from None
 
@@ -98,12 +126,18 @@ except ValueError as error:
 # The plan is stored when jobs are about to run (not by a dry run, which would fix it for its --cores).
 onstart:
     if workflow.is_main_process:
-        stored_plan(*_PLAN, write=True)
+        stored_plan(*_PLAN, write=True, scope=REQUESTED)
 
 
 RNN_JOBS = {name: rnn_jobs(exp, RNN, _sizes[name]) for name, exp in RNN.items()}
-if workflow.is_main_process and RNN:
-    print(describe_plan(RNN, _sizes, COST, PLAN_CORES), file=sys.stderr)
+if workflow.is_main_process and RNN and REQUESTED != []:
+    _shown = RNN if REQUESTED is None else {name: RNN[name] for name in REQUESTED}
+    print(describe_plan(_shown, _sizes, COST, PLAN_CORES), file=sys.stderr)
+    if REQUESTED is not None:
+        print(
+            f"  (the {len(REQUESTED)} experiments the targets train, of {len(RNN)} in the config)",
+            file=sys.stderr,
+        )
     if _kept:
         print(
             f"  (job sizes of {len(_kept)} experiments kept from {JOB_PLAN})",

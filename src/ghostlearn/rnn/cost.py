@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 import json
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,14 +207,21 @@ def plan_jobs(
     cores: int,
     model: CostModel,
     min_job_s: float = MIN_JOB_S,
+    scope: Collection[str] | None = None,
 ) -> dict[str, list[int]]:
     """Job sizes (networks per job) of every experiment.
 
     An experiment with ``networks_per_job`` keeps it.  The others start as one job (of at most
     :data:`MAX_NETWORKS_PER_JOB` networks) and are split into equal jobs until none is longer than the
     whole run's CPU time divided by ``cores`` (but not below ``min_job_s``, nor below
-    :data:`JOB_QUANTUM` networks a job, so that the split changes no bit of the results).
+    :data:`JOB_QUANTUM` networks a job, so that the split changes no bit of the results).  With
+    ``scope`` (the experiments a run's targets train, :func:`ghostlearn.registry.target_experiments`),
+    those are planned against their own total, the run that will happen; the others as in a whole run.
     """
+    if scope is not None:
+        whole = plan_jobs(experiments, counts, cores, model, min_job_s)
+        part = {name: exp for name, exp in experiments.items() if name in scope}
+        return {**whole, **plan_jobs(part, counts, cores, model, min_job_s)}
     fixed = {
         name: exp["networks_per_job"] for name, exp in experiments.items() if exp.get("networks_per_job")
     }
@@ -276,6 +284,7 @@ def stored_plan(
     cores: int | None,
     model: CostModel,
     write: bool = True,
+    scope: Collection[str] | None = None,
 ) -> tuple[dict[str, list[int]], list[str]]:
     """The job plan of a run, kept in ``path`` so that it survives a restart with another ``--cores``
     (an interrupted run resumes its jobs instead of regrouping them) and so that remote jobs, which do
@@ -283,7 +292,7 @@ def stored_plan(
 
     Experiments whose entry and network count match the stored plan keep their stored sizes; the others
     are planned for ``cores`` (None: read only, every experiment must be stored).  Returns (sizes, names of
-    the experiments taken from the file)."""
+    the experiments taken from the file).  ``scope``: see :func:`plan_jobs`."""
     path = Path(path)
     stored = json.loads(path.read_text()) if path.exists() else {}
     kept = {
@@ -296,7 +305,7 @@ def stored_plan(
         return kept, sorted(kept)
     if cores is None:
         raise ValueError(f"{path}: no stored job plan for {', '.join(missing)}")
-    planned = plan_jobs(experiments, counts, cores, model)
+    planned = plan_jobs(experiments, counts, cores, model, scope=scope)
     sizes = {name: kept.get(name, planned[name]) for name in experiments}
     if write:
         entries = {
