@@ -10,6 +10,12 @@ Run from the directory that holds results/:  `python benchmarks/paper_reference.
 results directory of its own) the files already under ``--out`` are kept for the figures and experiments
 this results directory lacks, and the scorecard is judged again over the union of the landmark tables
 (claims of figures without a landmark table are "not measured").
+
+Training jobs carried between sessions (an experiment too long for one session's ``results/``, or a figure
+whose experiments run in several): ``--keep-runs EXP [EXP ...]`` copies those experiments' finished
+training jobs, task tables and job-plan entries to ``--out``/runs/ (ghostlearn.carry), and
+``--restore-runs`` copies whatever is there into ``--results`` before a run, which then trains only the
+rest: `python benchmarks/paper_reference.py --restore-runs && snakemake --cores 2 fig6`.
 """
 
 from __future__ import annotations
@@ -27,8 +33,11 @@ import pandas as pd
 import torch
 from paper_cost import ROOT, cpu_machine
 
-from ghostlearn.config import load_config
+from ghostlearn.carry import restore_runs, save_runs
+from ghostlearn.config import load_config, rnn_experiments, rnn_networks
+from ghostlearn.rnn.cost import plan_fingerprint
 from ghostlearn.tables.scorecard import evaluate_claims, load_claims, read_landmarks, summary
+from ghostlearn.tasks import task_name
 
 
 def wall_times(results: Path) -> pd.DataFrame:
@@ -61,8 +70,36 @@ def main() -> None:
     parser.add_argument("--out", default="reference/paper")
     parser.add_argument("--merge", action="store_true", help="keep what --out holds; judge the union again")
     parser.add_argument("--config", default=str(ROOT / "config" / "config.yaml"))
+    parser.add_argument(
+        "--keep-runs", nargs="+", metavar="EXP", help="also keep these experiments' training jobs"
+    )
+    parser.add_argument("--restore-runs", action="store_true", help="only copy the kept jobs into --results")
     args = parser.parse_args()
     results, out = Path(args.results), Path(args.out)
+    experiments = rnn_experiments(load_config(args.config)["rnn"])
+    if args.restore_runs:
+        fingerprints = {
+            name: plan_fingerprint(exp, len(rnn_networks(exp, experiments)))
+            for name, exp in experiments.items()
+        }
+        names, stale = restore_runs(out / "runs", results, fingerprints)
+        print(
+            f"{results}: training jobs of {', '.join(names) or 'no experiment'} restored from {out / 'runs'}"
+        )
+        if stale:
+            print(f"  left out (their config entry has changed, so they train anew): {', '.join(stale)}")
+        return
+    if args.keep_runs:
+        unknown = [name for name in args.keep_runs if name not in experiments]
+        if unknown:
+            raise SystemExit(f"--keep-runs: {', '.join(unknown)} not an RNN experiment of {args.config}")
+        tasks = {name: f"tasks/{task_name(experiments[name]['task'])}.parquet" for name in args.keep_runs}
+        try:
+            print(
+                f"{out / 'runs'}: kept the training jobs of {', '.join(save_runs(results, out / 'runs', tasks))}"
+            )
+        except ValueError as error:
+            raise SystemExit(str(error)) from None
     out.mkdir(parents=True, exist_ok=True)
     copied = []
     sources = sorted((results / "tables").glob("*_landmarks.csv"))

@@ -7,8 +7,12 @@ import pandas as pd
 import pytest
 from conftest import copy_workflow, run, snakemake_cmd
 
+from ghostlearn.carry import restore_runs, save_runs
+from ghostlearn.config import load_config, rnn_experiments, rnn_networks
 from ghostlearn.io import table_metadata
 from ghostlearn.registry import FIGURES, PANELS, panel_files
+from ghostlearn.rnn.cost import plan_fingerprint
+from ghostlearn.tasks import task_name
 
 pytestmark = pytest.mark.workflow
 
@@ -258,3 +262,21 @@ def test_both_ghost_detectors_run_on_the_rank_two_checkpoints(built: Path):
     assert (table["matched_trajectory"] <= table["n_trajectory"]).all()
     fixed = table[table["kind"] == "fixed"]
     assert (fixed["n_grid"] > 0).all() and (fixed["grid_found_by_trajectory"] == 1.0).all()
+
+
+def test_kept_training_jobs_are_not_trained_again_in_a_fresh_results_directory(built: Path, tmp_path):
+    """The paper run's carry between sessions (benchmarks/paper_reference.py --keep-runs/--restore-runs)."""
+    name = "fig6a_rank_one"
+    experiments = rnn_experiments(load_config(built / "config/test.yaml")["rnn"])
+    spec = experiments[name]
+    save_runs(built / "results", tmp_path / "kept", {name: f"tasks/{task_name(spec['task'])}.parquet"})
+    target = ["results/tables/rnn_fig6a_rank_one_networks.csv", "-n", "--cores", "2"]
+    for restored in (False, True):
+        fresh = copy_workflow(tmp_path / f"fresh_{restored}")
+        if restored:
+            fingerprints = {name: plan_fingerprint(spec, len(rnn_networks(spec, experiments)))}
+            assert restore_runs(tmp_path / "kept", fresh / "results", fingerprints) == ([name], [])
+        dry = run(snakemake_cmd(*target, "--configfile", "config/test.yaml"), fresh)
+        assert dry.returncode == 0, dry.stderr[-4000:]
+        jobs = dry.stdout + dry.stderr
+        assert "rnn_summary" in jobs and ("train_rnn" in jobs) is not restored, jobs[-3000:]
