@@ -24,7 +24,8 @@ def run(cmd: list[str], cwd: Path, timeout: int = 900) -> subprocess.CompletedPr
 
 
 def copy_workflow(dest: Path) -> Path:
-    """Copy the workflow's own files (not results/) into ``dest``."""
+    """Copy the workflow's own files (not results/) into ``dest`` (made if missing)."""
+    dest.mkdir(parents=True, exist_ok=True)
     for name in WORKFLOW_FILES:
         source = ROOT / name
         if source.is_dir():
