@@ -76,7 +76,8 @@ def main() -> None:
     parser.add_argument("--restore-runs", action="store_true", help="only copy the kept jobs into --results")
     args = parser.parse_args()
     results, out = Path(args.results), Path(args.out)
-    experiments = rnn_experiments(load_config(args.config)["rnn"])
+    config = load_config(args.config)
+    experiments = rnn_experiments(config["rnn"])
     if args.restore_runs:
         fingerprints = {
             name: plan_fingerprint(exp, len(rnn_networks(exp, experiments)))
@@ -119,7 +120,6 @@ def main() -> None:
     times.to_csv(out / "wall_times.csv", index=False)
     if args.merge:
         tables = sorted(out.glob("*_landmarks.csv"))
-        config = load_config(args.config)
         config["figures"] = [f for f in config["figures"] if (out / f"{f}_landmarks.csv").exists()]
         scorecard = evaluate_claims(
             load_claims(ROOT / "workflow" / "claims.yaml"), read_landmarks(tables), config

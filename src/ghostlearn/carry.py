@@ -41,10 +41,8 @@ def save_runs(results: str | Path, dest: str | Path, tasks: dict[str, str]) -> l
         if name not in plan:
             raise ValueError(f"{name}: no stored job plan in {plan_file} (train it first)")
         jobs = range(len(plan[name]["sizes"]))
-        missing = [str(results / p) for k in jobs for f, p in _job_paths(name, k).items() if f in JOB_FILES]
-        missing = [p for p in missing if not Path(p).exists()] + (
-            [] if (results / task).exists() else [str(results / task)]
-        )
+        required = [results / _job_paths(name, k)[f] for k in jobs for f in JOB_FILES] + [results / task]
+        missing = [p for p in required if not p.exists()]
         if missing:
             raise ValueError(f"{name}: training has not finished ({missing[0]} is missing)")
     for name, task in tasks.items():
