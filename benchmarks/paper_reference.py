@@ -11,11 +11,12 @@ results directory of its own) the files already under ``--out`` are kept for the
 this results directory lacks, and the scorecard is judged again over the union of the landmark tables
 (claims of figures without a landmark table are "not measured").
 
-Training jobs carried between sessions (an experiment too long for one session's ``results/``, or a figure
-whose experiments run in several): ``--keep-runs EXP [EXP ...]`` copies those experiments' finished
-training jobs, task tables and job-plan entries to ``--out``/runs/ (ghostlearn.carry), and
-``--restore-runs`` copies whatever is there into ``--results`` before a run, which then trains only the
-rest: `python benchmarks/paper_reference.py --restore-runs && snakemake --cores 2 fig6`.
+Training carried between sessions (an experiment too long for one session's ``results/``, or a figure
+whose experiments run in several): ``--keep-runs EXP [EXP ...]`` copies what those experiments have
+trained (finished jobs, the resume state of unfinished ones), their task tables and job-plan entries to
+``--out``/runs/ (ghostlearn.carry), while they train or after the run is stopped; ``--restore-runs``
+copies whatever is there into ``--results`` before a run, which then trains only the rest and resumes the
+unfinished jobs: `python benchmarks/paper_reference.py --restore-runs && snakemake --cores 2 fig6`.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def main() -> None:
     parser.add_argument("--merge", action="store_true", help="keep what --out holds; judge the union again")
     parser.add_argument("--config", default=str(ROOT / "config" / "config.yaml"))
     parser.add_argument(
-        "--keep-runs", nargs="+", metavar="EXP", help="also keep these experiments' training jobs"
+        "--keep-runs", nargs="+", metavar="EXP", help="also keep what these experiments have trained"
     )
     parser.add_argument("--restore-runs", action="store_true", help="only copy the kept jobs into --results")
     args = parser.parse_args()
@@ -83,10 +84,10 @@ def main() -> None:
             name: plan_fingerprint(exp, len(rnn_networks(exp, experiments)))
             for name, exp in experiments.items()
         }
-        names, stale = restore_runs(out / "runs", results, fingerprints)
-        print(
-            f"{results}: training jobs of {', '.join(names) or 'no experiment'} restored from {out / 'runs'}"
-        )
+        restored, stale = restore_runs(out / "runs", results, fingerprints)
+        print(f"{results}: training of {len(restored) or 'no'} experiments restored from {out / 'runs'}")
+        for name, progress in restored.items():
+            print(f"  {name}: {progress}")
         if stale:
             print(f"  left out (their config entry has changed, so they train anew): {', '.join(stale)}")
         return
@@ -96,11 +97,12 @@ def main() -> None:
             raise SystemExit(f"--keep-runs: {', '.join(unknown)} not an RNN experiment of {args.config}")
         tasks = {name: f"tasks/{task_name(experiments[name]['task'])}.parquet" for name in args.keep_runs}
         try:
-            print(
-                f"{out / 'runs'}: kept the training jobs of {', '.join(save_runs(results, out / 'runs', tasks))}"
-            )
+            kept = save_runs(results, out / "runs", tasks)
         except ValueError as error:
             raise SystemExit(str(error)) from None
+        print(f"{out / 'runs'}: kept the training of {len(kept)} experiments")
+        for name, progress in kept.items():
+            print(f"  {name}: {progress}")
     out.mkdir(parents=True, exist_ok=True)
     copied = []
     sources = sorted((results / "tables").glob("*_landmarks.csv"))

@@ -279,9 +279,20 @@ def test_kept_training_jobs_are_not_trained_again_in_a_fresh_results_directory(t
         fresh = copy_workflow(tmp_path / f"fresh_{restored}")
         if restored:
             fingerprints = {name: plan_fingerprint(spec, len(rnn_networks(spec, experiments)))}
-            assert restore_runs(tmp_path / "kept", fresh / "results", fingerprints) == ([name], [])
+            assert list(restore_runs(tmp_path / "kept", fresh / "results", fingerprints)[0]) == [name]
         dry = run(snakemake_cmd(*target, "-n"), fresh)
         assert dry.returncode == 0, dry.stderr[-4000:]
         stats = dry.stdout + dry.stderr  # the dry run's job counts, "<rule>  <count>" lines
         assert re.search(r"^rnn_summary\s+1$", stats, re.M), stats[-3000:]
         assert (re.search(r"^train_rnn\s+\d+$", stats, re.M) is None) is restored, stats[-3000:]
+    # an unfinished job (here: its outputs gone, its resume state kept) is restored as its state and resumed
+    fingerprints = {name: plan_fingerprint(spec, len(rnn_networks(spec, experiments)))}
+    for f in ("history.parquet", "networks.parquet", "checkpoints.pt"):
+        (trained / f"results/runs/rnn/{name}/job0/{f}").unlink()
+    save_runs(trained / "results", tmp_path / "partial", {name: f"tasks/{task_name(spec['task'])}.parquet"})
+    fresh = copy_workflow(tmp_path / "fresh_partial")
+    progress = restore_runs(tmp_path / "partial", fresh / "results", fingerprints)[0][name]
+    assert re.fullmatch(rf"0 of 1 jobs finished, job 0 resumes at epoch {spec['epochs']:,}", progress)
+    result = run(snakemake_cmd(*target), fresh)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "resumed from" in (fresh / f"results/logs/train/rnn_{name}_job0.log").read_text()
