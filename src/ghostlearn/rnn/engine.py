@@ -52,7 +52,7 @@ class TrainSpec:
     out_scale: float | None = None  # Fig. 8C: ‖w_out‖₁ normalised to this value
     device: str = "cpu"
     fingerprint: str = ""  # what the job computes; checkpoints of another fingerprint are not resumed
-    kernel: str = "autograd"  # or "fused": hand-written backpropagation where the family has one
+    kernel: str = "autograd"  # or "fused" / "native": hand-written backpropagation where the family has one
     compile: bool = False  # torch.compile the kernel (pays a compile per shape; off unless it helps)
     count_fixed_points: bool = False  # rank-one: κ₀ and the fixed-point count of the flow every epoch
     #: per-network model values of a grid axis (one entry per network): ``c`` (rank-one confidence) or
@@ -210,14 +210,27 @@ class Trainer:
         declaration = self.family.declaration
         if self.spec.kernel not in (declaration.kernels if declaration is not None else KERNELS[:1]):
             raise ValueError(f"kernel: {self.family.name} has no {self.spec.kernel} kernel; use autograd")
+        if self.spec.kernel == "native" and self.spec.compile:
+            raise ValueError("compile: the native kernel is compiled C++ already; set compile: false")
         if self.spec.count_fixed_points and not (declaration is not None and declaration.flow):
             raise ValueError(
                 f"count_fixed_points: {self.family.name} has no one-dimensional flow to count on"
             )
 
     def _kernels(self):
-        """(forward pass, fused step or None), compiled with torch.compile when the spec says so."""
+        """(forward pass, hand-written step or None), compiled with torch.compile when the spec says so.
+        The native kernel runs on a CPU that can build it; elsewhere (a GPU, no C++ compiler, no AVX2)
+        the family's fused kernel runs instead, and :attr:`kernel_note` says why."""
         forward, fused = self.family.forward, getattr(self.family, "fused_step", None)
+        self.kernel_note = self.spec.kernel
+        if self.spec.kernel == "native":
+            from ghostlearn.rnn.native import unavailable
+
+            reason = f"not on {self.device}" if self.device.type != "cpu" else unavailable()
+            if reason is None:
+                fused = self.family.native_step
+            else:
+                self.kernel_note = f"fused (native: {reason})"
         if self.spec.compile:
             forward = torch.compile(forward, dynamic=False)
             if fused is not None:
@@ -286,7 +299,7 @@ class Trainer:
 
     def _gradients(self):
         """(outputs, per-network loss, gradients) at the current parameters, by the spec's kernel."""
-        return self._fused_gradients() if self.spec.kernel == "fused" else self._autograd_gradients()
+        return self._autograd_gradients() if self.spec.kernel == "autograd" else self._fused_gradients()
 
     def _record(self, outputs, loss, grads, monitored: dict) -> dict[str, torch.Tensor]:
         """The epoch's per-network records, evaluated before the update: loss, gradient norm, accuracy,
@@ -494,6 +507,8 @@ def train(
     workdir = Path(workdir)
     ckpt_dir, part_dir = workdir / "checkpoints", workdir / "history"
     trainer = Trainer(family, task, spec, start)
+    if log and trainer.kernel_note != spec.kernel:
+        print(f"kernel: {trainer.kernel_note}", file=log)
     for path in sorted(ckpt_dir.glob("epoch_*.pt"), reverse=True) if ckpt_dir.exists() else []:
         try:
             trainer.load_state_dict(load_checkpoint(path))

@@ -36,7 +36,8 @@ class Declaration:
     #: Model values a grid axis may set per network (``c``: rank-one confidence; ``output_l1_norm``:
     #: the Fig. 8C read-out normalisation, also settable for a whole experiment).
     grid_axes: tuple[str, ...] = ()
-    #: Training kernels: autograd and, where the family has a hand-written backward pass, fused.
+    #: Training kernels: autograd and, where the family has a hand-written backward pass, fused (torch);
+    #: native (C++, one network at a time, CPU) where it has one of those too.
     kernels: tuple[str, ...] = ("autograd", "fused")
     #: Whether an epoch draws random numbers (recurrent noise, random initial rates: the task RNNs).
     noisy: bool = False
@@ -69,12 +70,14 @@ DECLARED: dict[str, Declaration] = {
             options=("K",),
             work=lambda N, K: N * min(K + 1, N),
             required=("K",),
+            kernels=("autograd", "fused", "native"),
         ),
         Declaration(
             "full_canonical",
             task_kinds=("delayed_activation",),
             options=(),
             work=lambda N, K: N * N,
+            kernels=("autograd", "fused", "native"),
         ),
         Declaration(
             "task_low_rank",

@@ -264,6 +264,12 @@ class RankK(CanonicalFamily):
 
         return rank_k_step(params, targets, self.alpha, CANONICAL_X0)
 
+    def native_step(self, params, targets):
+        """:meth:`fused_step` in C++, one network at a time (:mod:`ghostlearn.rnn.native`; CPU only)."""
+        from ghostlearn.rnn.native import rank_k_step
+
+        return rank_k_step(params, targets, self.alpha, CANONICAL_X0)
+
     def forward(self, params, targets, inputs=None, noise=None, r0=None):
         E = params["b"].shape[0]
         x = self.initial_state(E, params["b"].dtype, params["b"].device)
@@ -295,6 +301,12 @@ class FullCanonical(RankK):
     def fused_step(self, params, targets):
         """Hand-written forward and backward pass (:mod:`ghostlearn.rnn.kernels_canonical`)."""
         from ghostlearn.rnn.kernels_canonical import full_canonical_step
+
+        return full_canonical_step(params, targets, self.alpha, CANONICAL_X0)
+
+    def native_step(self, params, targets):
+        """:meth:`fused_step` in C++, one network at a time (:mod:`ghostlearn.rnn.native`; CPU only)."""
+        from ghostlearn.rnn.native import full_canonical_step
 
         return full_canonical_step(params, targets, self.alpha, CANONICAL_X0)
 

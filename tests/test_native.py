@@ -1,0 +1,143 @@
+"""The native (C++) canonical kernels (ghostlearn.rnn.native) against autograd and the fused kernels.
+
+Float64 against autograd of the models on random parameters (the helpers of test_kernels_canonical.py):
+outputs and loss to 1e-12, every gradient of every network to 1e-9 relative; N that is and is not a
+multiple of the vector width; float32 bitwise independent of how networks are grouped; training through
+the engine equal to the fused kernel's up to rounding.
+"""
+
+import pytest
+import torch
+from test_kernels_canonical import autograd_reference, random_params, relative_error
+
+from ghostlearn.rnn import native
+from ghostlearn.rnn.engine import TaskData, Trainer, TrainSpec, train
+from ghostlearn.rnn.models import CANONICAL_X0, make_family
+from ghostlearn.tasks import delayed_activation
+
+DTYPE = torch.float64
+
+
+@pytest.fixture(scope="module", autouse=True)
+def built():
+    reason = native.unavailable()
+    assert reason is None, reason  # the CI machine has g++ and AVX2: a build failure is a failure here
+
+
+def step(family):
+    return native.rank_k_step if family.name == "rank_k" else native.full_canonical_step
+
+
+def assert_matches_autograd(family, params, targets):
+    outputs, loss, grads = autograd_reference(family, params, targets)
+    k_outputs, k_loss, k_grads = step(family)(params, targets, family.alpha, CANONICAL_X0)
+    torch.testing.assert_close(k_outputs, outputs, rtol=1e-12, atol=0)
+    torch.testing.assert_close(k_loss, loss, rtol=1e-12, atol=0)
+    assert set(k_grads) == set(grads)
+    for name, expected in grads.items():
+        assert k_grads[name].shape == params[name].shape and k_grads[name].dtype == DTYPE, name
+        for e in range(loss.shape[0]):
+            assert expected[e].norm() > 0, (name, e)
+            error = relative_error(k_grads[name][e], expected[e])
+            assert error <= 1e-9, f"{name}[{e}]: relative error {error:.1e}"
+
+
+@pytest.mark.parametrize(
+    ("N", "K"), [(100, 1), (100, 2), (100, 10), (100, 50), (100, 100), (13, 3), (7, 7), (8, 2)]
+)
+def test_rank_k_equals_autograd(N, K):
+    family = make_family("rank_k", N=N, K=K)
+    targets = TaskData.from_table(delayed_activation(20), dtype=DTYPE).targets
+    assert_matches_autograd(family, random_params(family, 3, seed=N + K), targets)
+
+
+@pytest.mark.parametrize(("N", "T"), [(100, 20), (13, 7), (16, 5)])
+def test_full_canonical_equals_autograd(N, T):
+    family = make_family("full_canonical", N=N)
+    targets = TaskData.from_table(delayed_activation(T), dtype=DTYPE).targets
+    assert_matches_autograd(family, random_params(family, 3, seed=N), targets)
+
+
+def test_far_from_initialisation():
+    """Saturating units (tanh at ±1, where exp overflows) and a large bias."""
+    targets = TaskData.from_table(delayed_activation(20), dtype=DTYPE).targets
+    for family in (make_family("rank_k", K=2), make_family("full_canonical")):
+        params = {k: 6 * v for k, v in random_params(family, 2, seed=7).items()}
+        assert_matches_autograd(family, params, targets)
+
+
+@pytest.mark.parametrize(
+    ("name", "N", "K"), [("rank_k", 100, 5), ("rank_k", 13, 3), ("full_canonical", 13, None)]
+)
+def test_results_do_not_depend_on_how_networks_are_grouped(name, N, K):
+    """Float32, bitwise: 5 networks in one call equal calls on 1, 2 and 2 of them (a lone one too)."""
+    family = make_family(name, N=N, **({} if K is None else {"K": K}))
+    targets = TaskData.from_table(delayed_activation(20)).targets
+    params = {k: v.float() for k, v in random_params(family, 5, seed=3).items()}
+
+    def call(p):
+        y, loss, grads = step(family)(p, targets, family.alpha, CANONICAL_X0)
+        return {"outputs": y, "loss": loss, **grads}
+
+    together = call(params)
+    parts = [
+        call({k: v[part].clone() for k, v in params.items()})
+        for part in (slice(0, 1), slice(1, 3), slice(3, 5))
+    ]
+    for key, value in together.items():
+        assert value.dtype == torch.float32 and torch.isfinite(value).all(), key
+        assert torch.equal(value, torch.cat([p[key] for p in parts])), key
+
+
+@pytest.mark.parametrize("name", ["rank_k", "full_canonical"])
+def test_native_training_follows_the_fused_kernel(name):
+    """Through the engine, 12 epochs of SGD in float64: the same losses and parameters as the fused
+    kernel's to rounding (the two differ only in the order of their sums; in the full model any two
+    kernels, autograd included, drift apart from 1e-16 by about 30x every 5 epochs, so longer runs differ more)."""
+    family = make_family(name, **({"K": 3} if name == "rank_k" else {}))
+    task = TaskData.from_table(delayed_activation(20))
+    runs = {}
+    for kernel in ("fused", "native"):
+        trainer = Trainer(
+            family, task, TrainSpec([0, 1, 2], [0.01, 0.05, 0.2], 12, kernel=kernel, dtype="float64")
+        )
+        losses = torch.stack([trainer.step()["loss"] for _ in range(12)])
+        runs[kernel] = losses, trainer.params
+    torch.testing.assert_close(runs["native"][0], runs["fused"][0], rtol=1e-11, atol=0)
+    for key, value in runs["fused"][1].items():
+        torch.testing.assert_close(runs["native"][1][key], value, rtol=1e-9, atol=1e-12)
+
+
+def test_native_is_refused_with_compile_and_for_families_without_it():
+    task = TaskData.from_table(delayed_activation(20))
+    with pytest.raises(ValueError, match="compile: the native kernel is compiled C\\+\\+ already"):
+        Trainer(make_family("rank_k", K=2), task, TrainSpec([0], [0.1], 2, kernel="native", compile=True))
+    with pytest.raises(ValueError, match="kernel: rank_one has no native kernel"):
+        Trainer(make_family("rank_one"), task, TrainSpec([0], [0.1], 2, kernel="native"))
+
+
+def test_without_a_compiler_the_fused_kernel_runs_and_the_log_says_so(monkeypatch, tmp_path):
+    monkeypatch.setattr(native, "_LIBRARY", [])
+    monkeypatch.setenv("CXX", "no-such-compiler-here")
+    family, task = make_family("rank_k", K=2), TaskData.from_table(delayed_activation(20))
+    spec = TrainSpec([0, 1], [0.1, 0.2], 3, kernel="native")
+    log = tmp_path / "log.txt"
+    with open(log, "w") as handle:
+        history, trainer = train(family, task, spec, tmp_path / "run", log=handle)
+    assert trainer.kernel_note == "fused (native: no C++ compiler (no-such-compiler-here) on PATH)"
+    assert "kernel: fused (native: no C++ compiler" in log.read_text()
+    fused = Trainer(family, task, TrainSpec([0, 1], [0.1, 0.2], 3, kernel="fused"))
+    expected = torch.stack([fused.step()["loss"] for _ in range(3)])
+    assert torch.equal(torch.tensor(history["loss"].to_numpy()).view(3, 2), expected.float())
+
+
+def test_a_failed_build_is_named(monkeypatch, tmp_path):
+    monkeypatch.setattr(native, "_LIBRARY", [])
+    monkeypatch.setenv("GHOSTLEARN_NATIVE_CACHE", str(tmp_path))
+    monkeypatch.setenv("CXX", "false")  # a "compiler" that runs and fails
+    with pytest.raises(
+        RuntimeError, match="native kernel: cannot run the C\\+\\+ compiler 'false'|failed to build"
+    ):
+        native.library()
+    monkeypatch.setenv("CXX", "no-such-compiler-here")
+    assert "no C++ compiler (no-such-compiler-here)" in native.unavailable()
