@@ -42,10 +42,13 @@ def assert_matches_autograd(family, params, targets):
             assert error <= 1e-9, f"{name}[{e}]: relative error {error:.1e}"
 
 
+@pytest.mark.parametrize("by_rows", [False, True], ids=["dots", "rows"])
 @pytest.mark.parametrize(
-    ("N", "K"), [(100, 1), (100, 2), (100, 10), (100, 50), (100, 100), (13, 3), (7, 7), (8, 2)]
+    ("N", "K"), [(100, 1), (100, 2), (100, 10), (100, 50), (100, 100), (13, 3), (7, 7), (8, 2), (20, 9)]
 )
-def test_rank_k_equals_autograd(N, K):
+def test_rank_k_equals_autograd(N, K, by_rows, monkeypatch):
+    """Both forms of the rank-K products (native.ROWS_MIN_K), K of one vector and of several."""
+    monkeypatch.setattr(native, "ROWS_MIN_K", 1 if by_rows else 10**6)
     family = make_family("rank_k", N=N, K=K)
     targets = TaskData.from_table(delayed_activation(20), dtype=DTYPE).targets
     assert_matches_autograd(family, random_params(family, 3, seed=N + K), targets)
@@ -67,7 +70,8 @@ def test_far_from_initialisation():
 
 
 @pytest.mark.parametrize(
-    ("name", "N", "K"), [("rank_k", 100, 5), ("rank_k", 13, 3), ("full_canonical", 13, None)]
+    ("name", "N", "K"),
+    [("rank_k", 100, 5), ("rank_k", 13, 3), ("rank_k", 100, 30), ("full_canonical", 13, None)],
 )
 def test_results_do_not_depend_on_how_networks_are_grouped(name, N, K):
     """Float32, bitwise: 5 networks in one call equal calls on 1, 2 and 2 of them (a lone one too)."""

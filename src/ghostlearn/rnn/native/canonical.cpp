@@ -203,29 +203,44 @@ void rows(typename O::T *out, const typename O::T *v, const typename O::T *A, in
 template <class O>
 void rank_k(int E, int N, int K, int S, const typename O::T *m, const typename O::T *n, const typename O::T *b,
             const typename O::T *w, const typename O::T *b_out, const typename O::T *tgt, double alpha_,
-            double x0_, typename O::T *Y, typename O::T *loss, typename O::T *dm, typename O::T *dn,
+            double x0_, int by_rows, typename O::T *Y, typename O::T *loss, typename O::T *dm, typename O::T *dn,
             typename O::T *db, typename O::T *dw, typename O::T *dbo) {
     using T = typename O::T;
     const T alpha = alpha_, beta = 1 - alpha_, x0 = x0_;
-    const int Np = (N + O::L - 1) / O::L * O::L;
+    const int Np = (N + O::L - 1) / O::L * O::L, Kp = (K + O::L - 1) / O::L * O::L;
+    const int ks = by_rows ? Kp : K;  // stride of the stored kappa_t and u_t
     Buffer<T> mT(size_t(K) * Np), nn(size_t(K) * Np), dmT(size_t(K) * Np), dnn(size_t(K) * Np);
     Buffer<T> bp(Np), wp(Np), g(Np), dbp(Np), xs(size_t(S + 1) * Np), hs(size_t(S) * Np);
-    Buffer<T> kap(size_t(S) * K), us(size_t(S) * K), o(S), e(S);
+    Buffer<T> kap(size_t(S) * ks), us(size_t(S) * ks), o(S), e(S);
+    // by rows: m (N, Kp) and n^T (N, Kp) as well, so that x m and n delta are register-blocked sums of
+    // rows too (no horizontal sums; pays for K of a few vectors)
+    Buffer<T> mK(by_rows ? size_t(N) * Kp : 0), nT(by_rows ? size_t(N) * Kp : 0);
     for (int k = 0; k < E; k++) {
         const T *me = m + size_t(k) * N * K, *ne = n + size_t(k) * K * N;
         for (int i = 0; i < N; i++)
             for (int c = 0; c < K; c++) mT[size_t(c) * Np + i] = me[size_t(i) * K + c];
         for (int c = 0; c < K; c++) std::memcpy(nn + size_t(c) * Np, ne + size_t(c) * N, sizeof(T) * N);
+        if (by_rows) {
+            for (int i = 0; i < N; i++) std::memcpy(mK + size_t(i) * Kp, me + size_t(i) * K, sizeof(T) * K);
+            for (int c = 0; c < K; c++)
+                for (int i = 0; i < N; i++) nT[size_t(i) * Kp + c] = ne[size_t(c) * N + i];
+        }
         std::memcpy(bp, b + size_t(k) * N, sizeof(T) * N);
         std::memcpy(wp, w + size_t(k) * N, sizeof(T) * N);
         for (int i = 0; i < N; i++) xs[i] = x0;
         for (int t = 0; t < S; t++) {
             const T *x = xs + size_t(t) * Np;
-            T *z = hs + size_t(t) * Np, *kt = kap + size_t(t) * K;
+            T *z = hs + size_t(t) * Np, *kt = kap + size_t(t) * ks;
             std::memcpy(z, bp, sizeof(T) * Np);
-            for (int c = 0; c < K; c++) {
-                kt[c] = dot<O>(mT + size_t(c) * Np, x, Np);
-                axpy<O>(z, kt[c], nn + size_t(c) * Np, Np);
+            if (by_rows) {
+                std::memset(kt, 0, sizeof(T) * Kp);
+                rows<O, false>(kt, x, mK, N, Kp);  // kappa_t = x_t m
+                rows<O, false>(z, kt, nn, K, Np);  // z += kappa_t n
+            } else {
+                for (int c = 0; c < K; c++) {
+                    kt[c] = dot<O>(mT + size_t(c) * Np, x, Np);
+                    axpy<O>(z, kt[c], nn + size_t(c) * Np, Np);
+                }
             }
             tanh_inplace<O>(z, Np);
             o[t] = advance<O>(xs + size_t(t + 1) * Np, x, z, wp, alpha, Np);
@@ -238,18 +253,26 @@ void rank_k(int E, int N, int K, int S, const typename O::T *m, const typename O
         for (int t = S - 1; t >= 0; t--) {
             T *d = hs + size_t(t) * Np;
             delta<O>(g, d, dbp, wp, e[t], alpha, Np);
-            T *ut = us + size_t(t) * K;
-            for (int c = 0; c < K; c++) ut[c] = dot<O>(nn + size_t(c) * Np, d, Np);  // dL/dkappa_t
+            T *ut = us + size_t(t) * ks;  // dL/dkappa_t = n delta_t
+            if (by_rows) {
+                std::memset(ut, 0, sizeof(T) * Kp);
+                rows<O, false>(ut, d, nT, N, Kp);
+            } else {
+                for (int c = 0; c < K; c++) ut[c] = dot<O>(nn + size_t(c) * Np, d, Np);
+            }
             if (t > 0) {  // g <- dL/dx_t less its read-out term: (1-a) g + m u
                 const typename O::V vb = O::set1(beta);
                 for (int j = 0; j < Np; j += O::L) O::store(g + j, O::mul(vb, O::load(g + j)));
-                for (int c = 0; c < K; c++) axpy<O>(g, ut[c], mT + size_t(c) * Np, Np);
+                if (by_rows)
+                    rows<O, false>(g, ut, mT, K, Np);
+                else
+                    for (int c = 0; c < K; c++) axpy<O>(g, ut[c], mT + size_t(c) * Np, Np);
             }
         }
         // dn[c] = sum_t kappa_t[c] delta_t,  dm^T[c] = sum_t u_t[c] x_t: register-blocked over the trial
         for (int c = 0; c < K; c++) {
-            rows<O, false>(dnn + size_t(c) * Np, kap + c, hs, S, Np, K);
-            rows<O, false>(dmT + size_t(c) * Np, us + c, xs, S, Np, K);
+            rows<O, false>(dnn + size_t(c) * Np, kap + c, hs, S, Np, ks);
+            rows<O, false>(dmT + size_t(c) * Np, us + c, xs, S, Np, ks);
         }
         T *dme = dm + size_t(k) * N * K, *dne = dn + size_t(k) * K * N, sum_e = 0;
         for (int i = 0; i < N; i++)
@@ -324,9 +347,9 @@ void full_state(int E, int N, int S, const typename O::T *W, const typename O::T
 
 #define RANK_K(NAME, O)                                                                                         \
     extern "C" void NAME(int E, int N, int K, int S, const O::T *m, const O::T *n, const O::T *b, const O::T *w, \
-                         const O::T *b_out, const O::T *tgt, double alpha, double x0, O::T *Y, O::T *loss,      \
-                         O::T *dm, O::T *dn, O::T *db, O::T *dw, O::T *dbo) {                                   \
-        rank_k<O>(E, N, K, S, m, n, b, w, b_out, tgt, alpha, x0, Y, loss, dm, dn, db, dw, dbo);                 \
+                         const O::T *b_out, const O::T *tgt, double alpha, double x0, int by_rows, O::T *Y,     \
+                         O::T *loss, O::T *dm, O::T *dn, O::T *db, O::T *dw, O::T *dbo) {                      \
+        rank_k<O>(E, N, K, S, m, n, b, w, b_out, tgt, alpha, x0, by_rows, Y, loss, dm, dn, db, dw, dbo);        \
     }
 #define FULL_STATE(NAME, O)                                                                                    \
     extern "C" void NAME(int E, int N, int S, const O::T *W, const O::T *b, const O::T *w, const O::T *b_out,   \
