@@ -63,10 +63,17 @@ def unavailable() -> str | None:
 
 
 def _cache_dir() -> Path:
+    """``$GHOSTLEARN_NATIVE_CACHE``, else ``$XDG_CACHE_HOME`` or ``~/.cache``, under ghostlearn/native; the
+    temporary directory where that cannot be created (a read-only home on a cluster node)."""
     if os.environ.get("GHOSTLEARN_NATIVE_CACHE"):
         return Path(os.environ["GHOSTLEARN_NATIVE_CACHE"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "ghostlearn" / "native"
+    path = Path(base) / "ghostlearn" / "native"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        path = Path(tempfile.gettempdir()) / f"ghostlearn-native-{os.getuid()}"
+    return path
 
 
 def library() -> ctypes.CDLL:
