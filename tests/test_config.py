@@ -468,6 +468,11 @@ def test_the_config_readme_example_is_the_shipped_sweep():
 def _with_variants():
     config = _with_rnn(kernel="fused")
     config["rnn"]["experiments"]["other"] = {**config["rnn"]["experiments"]["sweep"], "kernel": "autograd"}
+    config["rnn"]["experiments"]["rank_k"] = {
+        **config["rnn"]["experiments"]["sweep"],
+        "model": {"family": "rank_k", "K": 2},
+        "kernel": "native",
+    }
     config["robustness"] = {"variants": {"double": {"dtype": "float64"}, "swapped": {"kernel": "other"}}}
     return config
 
@@ -477,7 +482,7 @@ def test_a_variant_changes_the_float_path_only_and_validates():
     double, swapped = variant_config(config, "double"), variant_config(config, "swapped")
     assert double["rnn"]["dtype"] == "float64" and "robustness" not in double
     kernels = {k: e["kernel"] for k, e in swapped["rnn"]["experiments"].items()}
-    assert kernels["sweep"] == "autograd" and kernels["other"] == "fused"
+    assert kernels == {"sweep": "autograd", "other": "fused", "rank_k": "autograd"}
     assert (
         swapped["rnn"]["dtype"] == config["rnn"]["dtype"]
         and config["rnn"]["experiments"]["sweep"]["kernel"] == "fused"

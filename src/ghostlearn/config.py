@@ -495,7 +495,8 @@ def rnn_experiments(rnn: dict) -> dict[str, dict]:
     return experiments
 
 
-#: ``robustness.variants.<name>.kernel``: each experiment's other kernel (its family's next one).
+#: ``robustness.variants.<name>.kernel``: each experiment's other kernel (autograd for a hand-written
+#: one, fused or native; for autograd the family's fused kernel where it has one).
 OTHER_KERNEL = "other"
 
 
@@ -503,7 +504,9 @@ def _variant_kernel(exp: dict, kernel: str) -> str:
     if kernel != OTHER_KERNEL:
         return kernel
     own = families.declared(exp["model"]["family"]).kernels
-    return own[(own.index(exp["kernel"]) + 1) % len(own)] if exp["kernel"] in own else exp["kernel"]
+    if exp["kernel"] != "autograd":
+        return "autograd"
+    return "fused" if "fused" in own else exp["kernel"]
 
 
 def variant_config(config: dict, variant: str) -> dict:
