@@ -2,7 +2,8 @@
 
 The reference is the authors' style: one nn.Module, a Python loop over time steps, autograd and
 optimizer.step (tests/reference_models.py).  Prints network-epochs/s and the ratio to the reference for
-the rank-one model at several E and for the low-rank DCDT model (1000 trials as the paper, and 2).
+the rank-one model at several E (autograd, fused and, where it builds, native kernels) and for the
+low-rank DCDT model (1000 trials as the paper, and 2).
 
 Run: `python benchmarks/train_throughput.py [--threads 1] [--device cpu|cuda] [--seconds 3]`.
 """
@@ -24,6 +25,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import reference_models as ref  # noqa: E402
 
+from ghostlearn.rnn import native  # noqa: E402
 from ghostlearn.rnn.engine import TaskData, Trainer, TrainSpec  # noqa: E402
 from ghostlearn.rnn.models import make_family  # noqa: E402
 from ghostlearn.tasks import dcdt, delayed_activation  # noqa: E402
@@ -87,7 +89,10 @@ def main():
     canonical = TaskData.from_table(delayed_activation(20))
     base = reference_rank_one(args.seconds)
     rows.append({"model": "rank-one", "E": 1, "runner": "reference loop", "network_epochs_per_s": base})
-    for kernel in ("autograd", "fused"):
+    kernels = ["autograd", "fused"]
+    if args.device == "cpu" and native.unavailable() is None:
+        kernels.append("native")
+    for kernel in kernels:
         for E in map(int, args.sizes.split(",")):
             rate = engine(rank_one, canonical, E, args.seconds, args.device, kernel)
             rows.append(

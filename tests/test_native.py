@@ -13,7 +13,7 @@ from test_kernels_canonical import autograd_reference, random_params, relative_e
 from ghostlearn.rnn import native
 from ghostlearn.rnn.engine import TaskData, Trainer, TrainSpec, train
 from ghostlearn.rnn.models import CANONICAL_X0, make_family
-from ghostlearn.tasks import delayed_activation
+from ghostlearn.tasks import dcdt, delayed_activation
 
 DTYPE = torch.float64
 
@@ -25,6 +25,10 @@ def built():
 
 
 def step(family):
+    if family.name == "rank_one":
+        return lambda params, targets, alpha, x0: native.rank_one_step(
+            params, targets, alpha, x0, family.extra.get("c", 10.0)
+        )
     return native.rank_k_step if family.name == "rank_k" else native.full_canonical_step
 
 
@@ -61,6 +65,19 @@ def test_full_canonical_equals_autograd(N, T):
     assert_matches_autograd(family, random_params(family, 3, seed=N), targets)
 
 
+@pytest.mark.parametrize("c", ["fixed", "per_network", "trainable"])
+@pytest.mark.parametrize(("N", "T"), [(100, 20), (13, 7)])
+def test_rank_one_equals_autograd(N, T, c):
+    """The 1-D reduction with the confidence c: the family's (10), one per network (a grid axis: no
+    gradient asked, but the kernel's must still be right), or trained (Fig. 8B)."""
+    family = make_family("rank_one", N=N, c=3.0, trainable_c=c == "trainable")
+    targets = TaskData.from_table(delayed_activation(T), dtype=DTYPE).targets
+    params = random_params(family, 3, seed=N)
+    if c == "per_network":
+        params["c"] = torch.tensor([0.5, 3.0, 12.0], dtype=DTYPE)
+    assert_matches_autograd(family, params, targets)
+
+
 def test_far_from_initialisation():
     """Saturating units (tanh at ±1, where exp overflows) and a large bias."""
     targets = TaskData.from_table(delayed_activation(20), dtype=DTYPE).targets
@@ -71,7 +88,13 @@ def test_far_from_initialisation():
 
 @pytest.mark.parametrize(
     ("name", "N", "K"),
-    [("rank_k", 100, 5), ("rank_k", 13, 3), ("rank_k", 100, 30), ("full_canonical", 13, None)],
+    [
+        ("rank_one", 100, None),
+        ("rank_k", 100, 5),
+        ("rank_k", 13, 3),
+        ("rank_k", 100, 30),
+        ("full_canonical", 13, None),
+    ],
 )
 def test_results_do_not_depend_on_how_networks_are_grouped(name, N, K):
     """Float32, bitwise: 5 networks in one call equal calls on 1, 2 and 2 of them (a lone one too)."""
@@ -93,7 +116,7 @@ def test_results_do_not_depend_on_how_networks_are_grouped(name, N, K):
         assert torch.equal(value, torch.cat([p[key] for p in parts])), key
 
 
-@pytest.mark.parametrize("name", ["rank_k", "full_canonical"])
+@pytest.mark.parametrize("name", ["rank_one", "rank_k", "full_canonical"])
 def test_native_training_follows_the_fused_kernel(name):
     """Through the engine, 12 epochs of SGD in float64: the same losses and parameters as the fused
     kernel's to rounding (the two differ only in the order of their sums; in the full model any two
@@ -116,8 +139,12 @@ def test_native_is_refused_with_compile_and_for_families_without_it():
     task = TaskData.from_table(delayed_activation(20))
     with pytest.raises(ValueError, match="compile: the native kernel is compiled C\\+\\+ already"):
         Trainer(make_family("rank_k", K=2), task, TrainSpec([0], [0.1], 2, kernel="native", compile=True))
-    with pytest.raises(ValueError, match="kernel: rank_one has no native kernel"):
-        Trainer(make_family("rank_one"), task, TrainSpec([0], [0.1], 2, kernel="native"))
+    with pytest.raises(ValueError, match="kernel: task_full has no native kernel"):
+        Trainer(
+            make_family("task_full"),
+            TaskData.from_table(dcdt(2, 10, 10, 1)),
+            TrainSpec([0], [0.1], 2, kernel="native"),
+        )
 
 
 def test_without_a_compiler_the_fused_kernel_runs_and_the_log_says_so(monkeypatch, tmp_path):

@@ -61,6 +61,7 @@ DECLARED: dict[str, Declaration] = {
             options=("c", "trainable_c"),
             work=lambda N, K: N,
             grid_axes=("c",),
+            kernels=("autograd", "fused", "native"),
             flow=True,
             analysable=True,
         ),

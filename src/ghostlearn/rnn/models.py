@@ -202,6 +202,12 @@ class RankOne(CanonicalFamily):
             grads["c"] = (sensitivity * (kappa[:, 1:] - 1)).sum(-1)
         return y[:, None, :], loss, grads
 
+    def native_step(self, params, targets):
+        """:meth:`fused_step` in C++, one network at a time (:mod:`ghostlearn.rnn.native`; CPU only)."""
+        from ghostlearn.rnn.native import rank_one_step
+
+        return rank_one_step(params, targets, self.alpha, CANONICAL_X0, self.extra.get("c", 10.0))
+
     def _backward(self, m, n, kappa, sigmas, e):
         """:meth:`_backward_vectorised` over equal chunks (sizes differ by at most one) of at most
         BACKWARD_CHUNK networks, none of a lone network where E ≥ 2.  The whole-sequence pass rounds a

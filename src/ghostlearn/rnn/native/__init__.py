@@ -1,5 +1,6 @@
-"""The ``native`` kernel of the canonical RNN families (``rank_k``, ``full_canonical``): the forward pass and
-backpropagation through time of :mod:`ghostlearn.rnn.kernels_canonical`, one network at a time in C++
+"""The ``native`` kernel of the canonical RNN families (``rank_one``, ``rank_k``, ``full_canonical``): the
+forward pass and backpropagation through time of their fused kernels (``models.RankOne.fused_step``,
+:mod:`ghostlearn.rnn.kernels_canonical`), one network at a time in C++
 (``canonical.cpp``), so that a network's weights stay in the core's cache for the whole trial instead of
 streaming a batch of them from memory at every step (docs/engine.md, "Kernels").  Same maths, other float
 path: equal to autograd up to rounding (tests/test_native.py checks float64 against autograd), and a
@@ -110,6 +111,7 @@ def library() -> ctypes.CDLL:
         lib = ctypes.CDLL(str(path))
         P, Int, D = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
         for suffix in ("f32", "f64"):
+            getattr(lib, f"rank_one_{suffix}").argtypes = [Int] * 3 + [P] * 5 + [D] * 2 + [P] * 6
             getattr(lib, f"rank_k_{suffix}").argtypes = [Int] * 4 + [P] * 6 + [D] * 2 + [Int] + [P] * 7
             getattr(lib, f"full_state_{suffix}").argtypes = [Int] * 3 + [P] * 5 + [D] * 2 + [P] * 8
         _LIBRARY.append(lib)
@@ -150,6 +152,26 @@ def _full_state(W: Tensor, b: Tensor, w: Tensor, b_out: Tensor, tgt: Tensor, alp
     fn = _function("full_state", W)
     fn(E, N, S, *_ptrs(W, b, w, b_out, tgt), float(alpha), float(x0), *_ptrs(X, D, y, e, loss, db, dw, dbo))
     return y, loss, e, X, D, db, dw, dbo
+
+
+def rank_one_step(
+    params: dict, targets: Tensor, alpha: float, x0: float, c: float
+) -> tuple[Tensor, Tensor, dict]:
+    """``models.RankOne.fused_step`` in C++ (the 1-D reduction of the rank-one network): (outputs (E, 1, S),
+    loss (E,), grads of m, n, b, and of c where ``params`` has a per-network c; else ``c`` for all)."""
+    m, n, b = (params[k].contiguous() for k in ("m", "n", "b"))
+    E, N = m.shape
+    cs = params["c"].contiguous() if "c" in params else m.new_full((E,), float(c))
+    tgt = _targets(targets, m)
+    S = tgt.shape[0]
+    y, loss, dc = m.new_empty((E, S)), m.new_empty((E,)), m.new_empty((E,))
+    dm, dn, db = (torch.empty_like(t) for t in (m, n, b))
+    fn = _function("rank_one", m)
+    fn(E, N, S, *_ptrs(m, n, b, cs, tgt), float(alpha), float(x0), *_ptrs(y, loss, dm, dn, db, dc))
+    grads = {"m": dm, "n": dn, "b": db}
+    if "c" in params:
+        grads["c"] = dc
+    return y[:, None, :], loss, grads
 
 
 def rank_k_step(params: dict, targets: Tensor, alpha: float, x0: float) -> tuple[Tensor, Tensor, dict]:

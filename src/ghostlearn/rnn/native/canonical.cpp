@@ -1,4 +1,4 @@
-// Per-network forward pass and backpropagation through time of the canonical RNNs of Fig. 6 (rank K and
+// Per-network forward pass and backpropagation through time of the canonical RNNs (rank one, rank K and
 // full rank), the `native` kernel of ghostlearn.rnn (docs/engine.md, "Kernels").  One network at a time,
 // so that its weights stay in the core's cache for the whole trial, with AVX2 vectors along the units and
 // glibc's vector exp (libmvec) for tanh.  The maths is that of ghostlearn/rnn/kernels_canonical.py:
@@ -139,6 +139,73 @@ inline void delta(typename O::T *g, typename O::T *d, typename O::T *db, const t
         O::store(g + j, gv);
         O::store(d + j, dv);
         O::store(db + j, O::add(O::load(db + j), dv));
+    }
+}
+
+// Rank one (Fig. 3, 6A, 8B): the exact 1-D reduction kappa_{t+1} = (1-a) kappa_t + a n . tanh(m kappa_t + b),
+// kappa_0 = x0 sum(n), y_t = sigmoid(c (kappa_t - 1)); N multiply-adds a step each way.  dc is returned
+// for every network (the caller drops it where c is fixed).
+template <class O>
+void rank_one(int E, int N, int S, const typename O::T *m, const typename O::T *n, const typename O::T *b,
+              const typename O::T *c, const typename O::T *tgt, double alpha_, double x0_, typename O::T *Y,
+              typename O::T *loss, typename O::T *dm, typename O::T *dn, typename O::T *db, typename O::T *dc) {
+    using T = typename O::T;
+    using V = typename O::V;
+    const T alpha = alpha_, beta = 1 - alpha_, x0 = x0_, half = S / 2;
+    const int Np = (N + O::L - 1) / O::L * O::L;
+    Buffer<T> mp(Np), np_(Np), bp(Np), nm(Np), hs(size_t(S) * Np), kap(S + 1), sens(S + 1), a(S + 1);
+    Buffer<T> dmp(Np), dnp(Np), dbp(Np);
+    const V one = O::set1(1);
+    for (int k = 0; k < E; k++) {
+        std::memcpy(mp, m + size_t(k) * N, sizeof(T) * N);
+        std::memcpy(np_, n + size_t(k) * N, sizeof(T) * N);
+        std::memcpy(bp, b + size_t(k) * N, sizeof(T) * N);
+        const T ck = c[k];
+        T nsum = 0;
+        for (int i = 0; i < N; i++) nsum += np_[i];
+        kap[0] = x0 * nsum;
+        for (int t = 0; t < S; t++) {
+            T *h = hs + size_t(t) * Np;
+            const V kv = O::set1(kap[t]);
+            for (int j = 0; j < Np; j += O::L) O::store(h + j, O::fma(O::load(mp + j), kv, O::load(bp + j)));
+            tanh_inplace<O>(h, Np);
+            kap[t + 1] = beta * kap[t] + alpha * dot<O>(np_, h, Np);
+        }
+        T L = 0;
+        for (int t = 1; t <= S; t++) {
+            T yt = 1 / (1 + std::exp(-ck * (kap[t] - 1))), res = yt - tgt[t - 1];
+            L += res * res;
+            Y[size_t(k) * S + t - 1] = yt;
+            sens[t] = 2 / half * res * yt * (1 - yt);  // dL/d(c (kappa_t - 1))
+        }
+        loss[k] = L / half;
+        for (int j = 0; j < Np; j++) nm[j] = np_[j] * mp[j];
+        std::memset(dmp, 0, sizeof(T) * Np);
+        std::memset(dnp, 0, sizeof(T) * Np);
+        std::memset(dbp, 0, sizeof(T) * Np);
+        a[S] = sens[S] * ck;  // a_t = dL/dkappa_t
+        for (int t = S - 1; t >= 0; t--) {
+            const T *h = hs + size_t(t) * Np;
+            const T w = alpha * a[t + 1];  // dL/d(n . tanh(z_t)) times a
+            const V wv = O::set1(w), wk = O::set1(w * kap[t]);
+            V gain = O::zero();  // sum_i n_i m_i (1 - h_i^2)
+            for (int j = 0; j < Np; j += O::L) {
+                V hv = O::load(h + j), q = O::sub(one, O::mul(hv, hv));
+                V nq = O::mul(O::load(np_ + j), q);
+                gain = O::fma(O::load(nm + j), q, gain);
+                O::store(dmp + j, O::fma(wk, nq, O::load(dmp + j)));
+                O::store(dbp + j, O::fma(wv, nq, O::load(dbp + j)));
+                O::store(dnp + j, O::fma(wv, hv, O::load(dnp + j)));
+            }
+            a[t] = a[t + 1] * (beta + alpha * O::hsum(gain)) + (t > 0 ? sens[t] * ck : 0);
+        }
+        T sum_c = 0;
+        for (int t = 1; t <= S; t++) sum_c += sens[t] * (kap[t] - 1);
+        dc[k] = sum_c;
+        for (int j = 0; j < N; j++) dnp[j] += a[0] * x0;  // kappa_0 = x0 sum(n)
+        std::memcpy(dm + size_t(k) * N, dmp, sizeof(T) * N);
+        std::memcpy(dn + size_t(k) * N, dnp, sizeof(T) * N);
+        std::memcpy(db + size_t(k) * N, dbp, sizeof(T) * N);
     }
 }
 
@@ -357,6 +424,14 @@ void full_state(int E, int N, int S, const typename O::T *W, const typename O::T
                          O::T *loss, O::T *db, O::T *dw, O::T *dbo) {                                           \
         full_state<O>(E, N, S, W, b, w, b_out, tgt, alpha, x0, X, D, Y, Ev, loss, db, dw, dbo);                 \
     }
+#define RANK_ONE(NAME, O)                                                                                     \
+    extern "C" void NAME(int E, int N, int S, const O::T *m, const O::T *n, const O::T *b, const O::T *c,        \
+                         const O::T *tgt, double alpha, double x0, O::T *Y, O::T *loss, O::T *dm, O::T *dn,     \
+                         O::T *db, O::T *dc) {                                                                  \
+        rank_one<O>(E, N, S, m, n, b, c, tgt, alpha, x0, Y, loss, dm, dn, db, dc);                             \
+    }
+RANK_ONE(rank_one_f32, F32)
+RANK_ONE(rank_one_f64, F64)
 RANK_K(rank_k_f32, F32)
 RANK_K(rank_k_f64, F64)
 FULL_STATE(full_state_f32, F32)
