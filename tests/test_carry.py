@@ -98,6 +98,14 @@ def test_an_unfinished_job_is_kept_as_its_resume_state(tmp_path):
     restore_runs(tmp_path / "kept", ahead, {"exp": "entry-a"})
     assert resume_epoch(ahead / "runs/rnn/exp/job1/state") == 40
     assert (ahead / "runs/rnn/exp/job1/state/history/part_000000040.parquet").exists()
+    # and one that has the job finished takes no state for it
+    done = tmp_path / "done"
+    for f in JOB_FILES:
+        (done / f"runs/rnn/exp/job1/{f}").parent.mkdir(parents=True, exist_ok=True)
+        (done / f"runs/rnn/exp/job1/{f}").write_text("finished here")
+    restore_runs(tmp_path / "kept", done, {"exp": "entry-a"})
+    assert not (done / "runs/rnn/exp/job1/state").exists()
+    assert (done / "runs/rnn/exp/job1/networks.parquet").read_text() == "finished here"
 
 
 def test_only_planned_experiments_with_something_trained_are_kept(tmp_path):

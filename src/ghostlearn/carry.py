@@ -60,6 +60,8 @@ def _copy_state(source: Path, dest: Path) -> int:
         except FileNotFoundError:
             continue
     epoch = resume_epoch(dest)
+    if epoch == 0 and resume_epoch(source) > 0:  # every checkpoint we listed was pruned under us: again
+        return _copy_state(source, dest)
     for part in dest.glob("history/part_*.parquet"):
         if _epoch(part) > epoch:  # written after the newest checkpoint we hold: a resume drops it anyway
             part.unlink()
@@ -109,9 +111,10 @@ def save_runs(results: str | Path, dest: str | Path, tasks: dict[str, str]) -> d
 
 def describe(entry: dict) -> str:
     """How far a kept experiment got, from its ``carried.json`` entry."""
-    jobs, finished = len(entry["plan"]["sizes"]), entry["finished"]
+    jobs = len(entry["plan"]["sizes"])
+    finished = entry.get("finished", range(jobs))
     line = f"{len(finished)} of {jobs} jobs finished"
-    for k, epoch in sorted((int(k), e) for k, e in entry["resume"].items()):
+    for k, epoch in sorted((int(k), e) for k, e in entry.get("resume", {}).items()):
         line += f", job {k} resumes at epoch {epoch:,}"
     return line
 
@@ -140,12 +143,12 @@ def restore_runs(
         if not task.exists():
             task.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(folder / entry["task"], task)
-        for k in entry["finished"]:
+        for k in entry.get("finished", range(len(entry["plan"]["sizes"]))):  # older entries: all finished
             for path in _job_paths(name, k).values():
                 if (folder / path).exists():
                     (results / path).parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(folder / path, results / path)  # dated now: after its task table
-        for k in map(int, entry["resume"]):
+        for k in map(int, entry.get("resume", {})):
             done = all((results / _job_paths(name, k)[f]).exists() for f in JOB_FILES)
             state = results / _state(name, k)
             if not done and resume_epoch(state) < resume_epoch(folder / _state(name, k)):

@@ -161,6 +161,7 @@ def run_job(
     summary["start_epoch"] = start_epoch
     summary["epochs"] = spec.epochs
     summary["device"] = spec.device
+    summary["kernel"] = trainer.kernel_note  # the kernel that ran: "fused (native: …)" where native could not
     summary["torch"] = torch.__version__
     checkpoints = {}
     for epoch in spec.checkpoint_epochs:

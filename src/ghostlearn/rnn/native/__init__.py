@@ -35,7 +35,7 @@ LIBS = ("-lmvec", "-lm")
 ROWS_MIN_K = 24
 
 _LOCK = threading.Lock()
-_LIBRARY: list = []  # [ctypes.CDLL] once loaded
+_LIBRARY: list = []  # [ctypes.CDLL], or [RuntimeError] once a build failed
 
 
 def _cpu_flags() -> set[str]:
@@ -63,59 +63,73 @@ def unavailable() -> str | None:
     return None
 
 
-def _cache_dir() -> Path:
-    """``$GHOSTLEARN_NATIVE_CACHE``, else ``$XDG_CACHE_HOME`` or ``~/.cache``, under ghostlearn/native; the
-    temporary directory where that cannot be created (a read-only home on a cluster node)."""
+def _cache_dir() -> Path | None:
+    """``$GHOSTLEARN_NATIVE_CACHE``, else ``$XDG_CACHE_HOME`` or ``~/.cache``, under ghostlearn/native;
+    None where that cannot be created or written (a read-only home on a cluster node)."""
     if os.environ.get("GHOSTLEARN_NATIVE_CACHE"):
-        return Path(os.environ["GHOSTLEARN_NATIVE_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    path = Path(base) / "ghostlearn" / "native"
+        path = Path(os.environ["GHOSTLEARN_NATIVE_CACHE"])
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        path = Path(base) / "ghostlearn" / "native"
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError:
-        path = Path(tempfile.gettempdir()) / f"ghostlearn-native-{os.getuid()}"
-    return path
+        return None
+    return path if os.access(path, os.W_OK | os.X_OK) else None
+
+
+def _build(compiler: str, dest: Path) -> None:
+    """Compile the library to ``dest`` atomically (a job beside this one sees the whole file or none)."""
+    with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+        built = Path(tmp) / dest.name
+        result = subprocess.run(
+            [compiler, *FLAGS, "-o", str(built), str(SOURCE), *LIBS], capture_output=True, text=True
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"native kernel: {compiler} failed to build {SOURCE.name}:\n{result.stderr}")
+        os.replace(built, dest)
 
 
 def library() -> ctypes.CDLL:
-    """The compiled kernels (built on first use, then cached); RuntimeError with the compiler's message
-    when the build fails."""
+    """The compiled kernels (built on first use, then cached; without a writable cache, built into a
+    private temporary directory for this process); RuntimeError with the reason when the build or the
+    load fails, remembered so that it is not retried in this process."""
     if _LIBRARY:
+        if isinstance(_LIBRARY[0], RuntimeError):
+            raise _LIBRARY[0]
         return _LIBRARY[0]
     with _LOCK:
-        if _LIBRARY:
-            return _LIBRARY[0]
-        compiler = os.environ.get("CXX", "g++")
-        try:
-            version = subprocess.run(
-                [compiler, "--version"], capture_output=True, text=True, check=True
-            ).stdout
-        except (OSError, subprocess.CalledProcessError) as error:
-            raise RuntimeError(f"native kernel: cannot run the C++ compiler {compiler!r} ({error})") from None
-        key = hashlib.sha256("\n".join([SOURCE.read_text(), *FLAGS, *LIBS, version]).encode()).hexdigest()[
-            :16
-        ]
-        path = _cache_dir() / f"canonical_{key}.so"
+        if not _LIBRARY:
+            try:
+                _LIBRARY.append(_load())
+            except RuntimeError as error:
+                _LIBRARY.append(error)
+    return library()
+
+
+def _load() -> ctypes.CDLL:
+    compiler = os.environ.get("CXX", "g++")
+    try:
+        version = subprocess.run([compiler, "--version"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise RuntimeError(f"native kernel: cannot run the C++ compiler {compiler!r} ({error})") from None
+    key = hashlib.sha256("\n".join([SOURCE.read_text(), *FLAGS, *LIBS, version]).encode()).hexdigest()[:16]
+    try:
+        cache = _cache_dir()
+        if cache is None:
+            cache = Path(tempfile.mkdtemp(prefix="ghostlearn-native-"))  # private (0700), this process only
+        path = cache / f"canonical_{key}.so"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-                built = Path(tmp) / path.name
-                result = subprocess.run(
-                    [compiler, *FLAGS, "-o", str(built), str(SOURCE), *LIBS], capture_output=True, text=True
-                )
-                if result.returncode != 0:
-                    raise RuntimeError(
-                        f"native kernel: {compiler} failed to build {SOURCE.name}:\n{result.stderr}"
-                    )
-                os.replace(built, path)  # atomic: a job beside this one sees the whole file or none
+            _build(compiler, path)
         lib = ctypes.CDLL(str(path))
-        P, Int, D = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
-        for suffix in ("f32", "f64"):
-            getattr(lib, f"rank_one_{suffix}").argtypes = [Int] * 3 + [P] * 5 + [D] * 2 + [P] * 6
-            getattr(lib, f"rank_k_{suffix}").argtypes = [Int] * 4 + [P] * 6 + [D] * 2 + [Int] + [P] * 7
-            getattr(lib, f"full_state_{suffix}").argtypes = [Int] * 3 + [P] * 5 + [D] * 2 + [P] * 8
-        _LIBRARY.append(lib)
-        return lib
+    except OSError as error:
+        raise RuntimeError(f"native kernel: cannot build or load the library ({error})") from None
+    P, Int, D = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+    for suffix in ("f32", "f64"):
+        getattr(lib, f"rank_one_{suffix}").argtypes = [Int] * 3 + [P] * 5 + [D] * 2 + [P] * 6
+        getattr(lib, f"rank_k_{suffix}").argtypes = [Int] * 4 + [P] * 6 + [D] * 2 + [Int] + [P] * 7
+        getattr(lib, f"full_state_{suffix}").argtypes = [Int] * 3 + [P] * 5 + [D] * 2 + [P] * 8
+    return lib
 
 
 def _function(name: str, like: Tensor):
@@ -128,9 +142,10 @@ def _function(name: str, like: Tensor):
 
 
 def _ptrs(*tensors: Tensor) -> list[ctypes.c_void_p]:
+    """Data pointers of contiguous CPU tensors of one dtype (the C code reads them as that type)."""
     for t in tensors:
-        if not t.is_contiguous():
-            raise ValueError("native kernel: contiguous tensors only")
+        if not t.is_contiguous() or t.dtype != tensors[0].dtype or t.device.type != "cpu":
+            raise ValueError("native kernel: contiguous CPU tensors of one dtype only")
     return [ctypes.c_void_p(t.data_ptr()) for t in tensors]
 
 

@@ -6,7 +6,7 @@
 //   z_t = x_t m n + b (full rank: x_t W + b),  x_{t+1} = (1-a) x_t + a tanh(z_t),  x_0 = x0 * 1,
 //   y_t = sigmoid(w . x_t + b_out) for t = 1..S,  loss = sum_t (y_t - y*_t)^2 / T,  T = S / 2.
 //
-// Built by ghostlearn/rnn/native/__init__.py with g++ -O2 -mavx2 -mfma; called through ctypes.
+// Built by ghostlearn/rnn/native/__init__.py with g++ -O3 -mavx2 -mfma; called through ctypes.
 // Every array is C-contiguous; a network's results do not depend on the other networks of a call.
 #include <immintrin.h>
 
@@ -68,6 +68,7 @@ struct Buffer {
     explicit Buffer(size_t n) {
         size_t bytes = ((n * sizeof(T) + 31) / 32) * 32;
         p = static_cast<T *>(std::aligned_alloc(32, bytes > 0 ? bytes : 32));
+        if (p == nullptr) std::abort();  // out of memory: nothing sensible to return through ctypes
         std::memset(p, 0, bytes);
     }
     ~Buffer() { std::free(p); }
