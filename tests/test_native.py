@@ -10,7 +10,8 @@ import os
 
 import pytest
 import torch
-from test_kernels_canonical import autograd_reference, random_params, relative_error
+from test_kernels_canonical import assert_matches_autograd as check_against_autograd
+from test_kernels_canonical import random_params
 
 from ghostlearn.rnn import native
 from ghostlearn.rnn.engine import TaskData, Trainer, TrainSpec, train
@@ -39,17 +40,7 @@ def step(family):
 
 
 def assert_matches_autograd(family, params, targets):
-    outputs, loss, grads = autograd_reference(family, params, targets)
-    k_outputs, k_loss, k_grads = step(family)(params, targets, family.alpha, CANONICAL_X0)
-    torch.testing.assert_close(k_outputs, outputs, rtol=1e-12, atol=0)
-    torch.testing.assert_close(k_loss, loss, rtol=1e-12, atol=0)
-    assert set(k_grads) == set(grads)
-    for name, expected in grads.items():
-        assert k_grads[name].shape == params[name].shape and k_grads[name].dtype == DTYPE, name
-        for e in range(loss.shape[0]):
-            assert expected[e].norm() > 0, (name, e)
-            error = relative_error(k_grads[name][e], expected[e])
-            assert error <= 1e-9, f"{name}[{e}]: relative error {error:.1e}"
+    check_against_autograd(family, params, targets, step=step(family))
 
 
 @pytest.mark.parametrize("by_rows", [False, True], ids=["dots", "rows"])
