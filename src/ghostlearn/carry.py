@@ -34,6 +34,11 @@ def _job_paths(name: str, job: int) -> dict[str, Path]:
     return paths
 
 
+def _finished(results: Path, name: str, job: int) -> bool:
+    """Whether ``results`` has all three outputs of the job."""
+    return all((results / _job_paths(name, job)[f]).exists() for f in JOB_FILES)
+
+
 def _state(name: str, job: int) -> Path:
     """A job's resume state, relative to a results directory (the rule's ``state`` parameter)."""
     return Path("runs/rnn") / name / f"job{job}" / "state"
@@ -84,7 +89,7 @@ def save_runs(results: str | Path, dest: str | Path, tasks: dict[str, str]) -> d
         if not (results / task).exists():
             raise ValueError(f"{name}: its task table {results / task} is missing")
         jobs = range(len(plan[name]["sizes"]))
-        finished = [k for k in jobs if all((results / _job_paths(name, k)[f]).exists() for f in JOB_FILES)]
+        finished = [k for k in jobs if _finished(results, name, k)]
         resume = {k: resume_epoch(results / _state(name, k)) for k in jobs if k not in finished}
         resume = {k: e for k, e in resume.items() if e > 0}
         if not finished and not resume:
@@ -149,9 +154,10 @@ def restore_runs(
                     (results / path).parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(folder / path, results / path)  # dated now: after its task table
         for k in map(int, entry.get("resume", {})):
-            done = all((results / _job_paths(name, k)[f]).exists() for f in JOB_FILES)
             state = results / _state(name, k)
-            if not done and resume_epoch(state) < resume_epoch(folder / _state(name, k)):
+            if not _finished(results, name, k) and resume_epoch(state) < resume_epoch(
+                folder / _state(name, k)
+            ):
                 _copy_state(folder / _state(name, k), state)
         plan[name] = entry["plan"]
         restored[name] = describe(entry)

@@ -26,6 +26,8 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from ghostlearn.rnn import kernels_canonical
+
 SOURCE = Path(__file__).with_name("canonical.cpp")
 FLAGS = ("-O3", "-mavx2", "-mfma", "-std=c++17", "-shared", "-fPIC")
 LIBS = ("-lmvec", "-lm")
@@ -150,23 +152,8 @@ def _ptrs(*tensors: Tensor) -> list[ctypes.c_void_p]:
 
 
 def _targets(targets: Tensor, like: Tensor) -> Tensor:
-    if targets.dim() == 2 and targets.shape[0] != 1:
-        raise ValueError(
-            f"canonical kernels take one trial of targets, shape (1, S); got {tuple(targets.shape)}"
-        )
-    return targets.reshape(-1).to(like.dtype).contiguous()
-
-
-def _full_state(W: Tensor, b: Tensor, w: Tensor, b_out: Tensor, tgt: Tensor, alpha: float, x0: float):
-    """(y (E, S), loss, e (E, S), X (E, S+1, N): x_0…x_S, D (E, S, N): dL/dz_t, db, dw, db_out)."""
-    E, N, _ = W.shape
-    S = tgt.shape[0]
-    X, D = W.new_empty((E, S + 1, N)), W.new_empty((E, S, N))
-    y, e, loss = W.new_empty((E, S)), W.new_empty((E, S)), W.new_empty((E,))
-    db, dw, dbo = W.new_empty((E, N)), W.new_empty((E, N)), W.new_empty((E,))
-    fn = _function("full_state", W)
-    fn(E, N, S, *_ptrs(W, b, w, b_out, tgt), float(alpha), float(x0), *_ptrs(X, D, y, e, loss, db, dw, dbo))
-    return y, loss, e, X, D, db, dw, dbo
+    """The one trial of targets as a contiguous (S,) tensor of ``like``'s dtype (the fused kernels' check)."""
+    return kernels_canonical._targets(targets, like).contiguous()
 
 
 def rank_one_step(
@@ -218,11 +205,16 @@ def rank_k_step(params: dict, targets: Tensor, alpha: float, x0: float) -> tuple
 def full_canonical_step(
     params: dict, targets: Tensor, alpha: float, x0: float
 ) -> tuple[Tensor, Tensor, dict]:
-    """:func:`ghostlearn.rnn.kernels_canonical.full_canonical_step` in C++ (the weight gradient Σ_t x_tᵀ δ_t
-    as one batched product)."""
+    """:func:`ghostlearn.rnn.kernels_canonical.full_canonical_step` in C++: the time loop gives the states
+    X (E, S+1, N) and dL/dz_t D (E, S, N), and the weight gradient Σ_t x_tᵀ δ_t is one batched product."""
     M, b, w, b_out = (params[k].contiguous() for k in ("M", "b", "w_out", "b_out"))
+    E, N, _ = M.shape
     tgt = _targets(targets, M)
     S = tgt.shape[0]
-    y, loss, _, X, D, db, dw, dbo = _full_state(M, b, w, b_out, tgt, alpha, x0)
+    X, D = M.new_empty((E, S + 1, N)), M.new_empty((E, S, N))
+    y, e, loss = M.new_empty((E, S)), M.new_empty((E, S)), M.new_empty((E,))
+    db, dw, dbo = M.new_empty((E, N)), M.new_empty((E, N)), M.new_empty((E,))
+    fn = _function("full_state", M)
+    fn(E, N, S, *_ptrs(M, b, w, b_out, tgt), float(alpha), float(x0), *_ptrs(X, D, y, e, loss, db, dw, dbo))
     dM = torch.bmm(X[:, :S].transpose(1, 2), D)
     return y[:, None, :], loss, {"M": dM, "b": db, "w_out": dw, "b_out": dbo}
